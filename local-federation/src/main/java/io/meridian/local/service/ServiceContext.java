@@ -1,0 +1,85 @@
+package io.meridian.local.service;
+
+import io.meridian.local.process.FreePorts;
+import io.meridian.local.process.StateDirectory;
+import io.meridian.regions.RegionConfigs;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Everything a {@link ServiceProvider} needs to create a service for one federation: the loaded region
+ * configs, the state directory, the backend, whether ports come from the configs or are free ephemeral
+ * ones (tests), and whether data directories start empty.
+ *
+ * <p>Thread-safe: providers may be called from several start-up threads.
+ */
+public final class ServiceContext {
+
+    private final RegionConfigs configs;
+    private final StateDirectory state;
+    private final Backend backend;
+    private final boolean ephemeralPorts;
+    private final boolean freshData;
+    private final Map<String, Integer> assignedPorts = new ConcurrentHashMap<>();
+
+    private ServiceContext(RegionConfigs configs, StateDirectory state, Backend backend, boolean ephemeralPorts,
+                           boolean freshData) {
+        this.configs = Objects.requireNonNull(configs, "configs must not be null");
+        this.state = Objects.requireNonNull(state, "state must not be null");
+        this.backend = Objects.requireNonNull(backend, "backend must not be null");
+        this.ephemeralPorts = ephemeralPorts;
+        this.freshData = freshData;
+    }
+
+    /** Ports from region-configs ({@code ./meridian up}). */
+    public static ServiceContext configured(RegionConfigs configs, StateDirectory state, Backend backend, boolean freshData) {
+        return new ServiceContext(configs, state, backend, false, freshData);
+    }
+
+    /** Free ephemeral ports and fresh data (tests), so runs never collide with {@code ./meridian up}. */
+    public static ServiceContext ephemeral(RegionConfigs configs, StateDirectory state, Backend backend) {
+        return new ServiceContext(configs, state, backend, true, true);
+    }
+
+    public RegionConfigs configs() {
+        return configs;
+    }
+
+    public StateDirectory state() {
+        return state;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public boolean ephemeralPorts() {
+        return ephemeralPorts;
+    }
+
+    /** Whether a service must wipe its data directory before starting. */
+    public boolean freshData() {
+        return freshData;
+    }
+
+    /**
+     * The port a service listens on: {@code configured} normally, or a free ephemeral port in test mode.
+     * The same {@code key} always gets the same port from one context.
+     *
+     * @param key        names the port uniquely in the federation, for example {@code cassandra-eu-central.cql}
+     * @param configured the port from region-configs
+     */
+    public int port(String key, int configured) {
+        if (!ephemeralPorts) {
+            return configured;
+        }
+        return assignedPorts.computeIfAbsent(key, k -> FreePorts.allocate());
+    }
+
+    @Override
+    public String toString() {
+        return "ServiceContext[" + state + ", backend=" + backend + (ephemeralPorts ? ", ephemeral ports" : ", configured ports")
+                + (freshData ? ", fresh data" : ", kept data") + "]";
+    }
+}
