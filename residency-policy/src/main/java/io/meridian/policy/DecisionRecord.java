@@ -1,0 +1,242 @@
+package io.meridian.policy;
+
+import io.meridian.policy.model.DataCategory;
+import io.meridian.policy.model.Jurisdiction;
+import io.meridian.policy.model.RegionId;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * One entry of a {@link DecisionLog}: a versioned, self-describing summary of a decision, linked to the
+ * entry before it. It holds ids, counts and hashes, never payload values, and no error text (error text
+ * may quote request content; the {@code E} rule id says what went wrong).
+ *
+ * <p>{@link #hash()} is SHA-256 over {@link #canonicalEncoding()}, which covers every field except the
+ * hash itself, including {@link #previousHash()}. A store may hold the fields in any form as long as it
+ * gives them back exactly; the time is kept to the millisecond so that stores with millisecond
+ * timestamps reproduce it.
+ *
+ * <p>The constructor checks formats only, so that a tampered record read from a store can still be
+ * represented and then reported by {@link ChainVerifier}.
+ *
+ * @param formatVersion           {@value #FORMAT_VERSION}
+ * @param sequence                1 for the first record, then one more for each
+ * @param decisionId              {@link Decision#id()}
+ * @param time                    {@link Decision#time()}, to the millisecond
+ * @param requester               the principal who asked
+ * @param tenantId                whose data it was
+ * @param sourceRegion            the region that decided and logs
+ * @param destinationJurisdiction where the data would go
+ * @param destinationRegion       the receiving region, if named
+ * @param categories              the categories decided (one per request today)
+ * @param policyRevision          the rules' revision
+ * @param tenantPolicyFingerprint the tenant policy's fingerprint
+ * @param outcome                 the outcome
+ * @param ruleIds                 the deciding rules' ids
+ * @param suppressedCounts        suppressed cells per rule id; only non-zero counts
+ * @param releasedCells           how many cells were released
+ * @param payloadHash             the caller's hash of what was released, if anything was
+ * @param previousHash            the hash of the record before, or {@link ChainHead#GENESIS}'s
+ * @param hash                    this record's hash as stored
+ */
+public record DecisionRecord(
+        int formatVersion,
+        long sequence,
+        UUID decisionId,
+        Instant time,
+        String requester,
+        String tenantId,
+        RegionId sourceRegion,
+        Jurisdiction destinationJurisdiction,
+        Optional<RegionId> destinationRegion,
+        List<DataCategory> categories,
+        String policyRevision,
+        String tenantPolicyFingerprint,
+        Outcome outcome,
+        List<String> ruleIds,
+        SortedMap<String, Integer> suppressedCounts,
+        int releasedCells,
+        Optional<String> payloadHash,
+        String previousHash,
+        String hash) {
+
+    /** The format this class writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final Pattern RULE_ID = Pattern.compile("[A-Z][0-9]{1,3}");
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 must be available in every Java runtime", e);
+        }
+    });
+
+    /**
+     * Checks formats and copies.
+     *
+     * @throws NullPointerException     when an argument is null
+     * @throws IllegalArgumentException when a field is malformed: an unknown format version, a sequence
+     *                                  below 1, a time finer than milliseconds, a rule id not like
+     *                                  {@code A4}, a count below 1, a hash not 64 lower-case hex characters
+     */
+    public DecisionRecord {
+        if (formatVersion != FORMAT_VERSION) {
+            throw new IllegalArgumentException("record format version must be " + FORMAT_VERSION + ", was " + formatVersion);
+        }
+        if (sequence < 1) {
+            throw new IllegalArgumentException("record sequence must be at least 1, was " + sequence);
+        }
+        Objects.requireNonNull(decisionId, "decisionId must not be null");
+        Objects.requireNonNull(time, "time must not be null");
+        if (time.getNano() % 1_000_000 != 0) {
+            throw new IllegalArgumentException("record time must be whole milliseconds, was " + time);
+        }
+        Objects.requireNonNull(requester, "requester must not be null");
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        Objects.requireNonNull(sourceRegion, "sourceRegion must not be null");
+        Objects.requireNonNull(destinationJurisdiction, "destinationJurisdiction must not be null");
+        Objects.requireNonNull(destinationRegion, "destinationRegion must not be null");
+        categories = List.copyOf(categories);
+        if (categories.isEmpty()) {
+            throw new IllegalArgumentException("record categories must not be empty, was " + categories);
+        }
+        ChainHead.requireSha256Hex(policyRevision, "policy revision");
+        ChainHead.requireSha256Hex(tenantPolicyFingerprint, "tenant policy fingerprint");
+        Objects.requireNonNull(outcome, "outcome must not be null");
+        ruleIds = List.copyOf(ruleIds);
+        for (String id : ruleIds) {
+            requireRuleId(id);
+        }
+        SortedMap<String, Integer> counts = new TreeMap<>();
+        suppressedCounts.forEach((id, n) -> {
+            requireRuleId(id);
+            if (n == null || n < 1) {
+                throw new IllegalArgumentException("suppressed count for " + id + " must be at least 1, was " + n);
+            }
+            counts.put(id, n);
+        });
+        suppressedCounts = Collections.unmodifiableSortedMap(counts);
+        if (releasedCells < 0) {
+            throw new IllegalArgumentException("releasedCells must be at least 0, was " + releasedCells);
+        }
+        Objects.requireNonNull(payloadHash, "payloadHash must not be null");
+        payloadHash.ifPresent(h -> ChainHead.requireSha256Hex(h, "payload hash"));
+        ChainHead.requireSha256Hex(previousHash, "previous hash");
+        ChainHead.requireSha256Hex(hash, "record hash");
+    }
+
+    private static void requireRuleId(String id) {
+        Objects.requireNonNull(id, "rule id must not be null");
+        if (!RULE_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("rule id must be a letter and 1-3 digits, was '" + id + "'");
+        }
+    }
+
+    /**
+     * Builds the record that follows {@code previous} for a decision, with its hash.
+     *
+     * @param previous the current head of the log ({@link ChainHead#GENESIS} for an empty log)
+     * @param decision not null
+     * @param context  not null
+     * @throws IllegalArgumentException when a {@code DENY} comes with a payload hash
+     */
+    public static DecisionRecord next(ChainHead previous, Decision decision, AppendContext context) {
+        Objects.requireNonNull(previous, "previous head must not be null");
+        Objects.requireNonNull(decision, "decision must not be null");
+        Objects.requireNonNull(context, "context must not be null");
+        if (decision.outcome() == Outcome.DENY && context.payloadHash().isPresent()) {
+            throw new IllegalArgumentException("payload hash must be absent for a DENY decision, was "
+                    + context.payloadHash().get());
+        }
+        TransferRequest request = decision.request();
+        SortedMap<String, Integer> counts = new TreeMap<>();
+        decision.suppressedCounts().forEach((rule, n) -> counts.put(rule.id(), n));
+        DecisionRecord unsigned = new DecisionRecord(FORMAT_VERSION, previous.sequence() + 1, decision.id(),
+                decision.time().truncatedTo(ChronoUnit.MILLIS), request.requester(), request.tenantId(),
+                request.source(), request.destinationJurisdiction(), request.destinationRegion(),
+                List.of(request.category()), decision.policyRevision(), decision.tenantPolicyFingerprint(),
+                decision.outcome(), decision.ruleIds(), counts, decision.released().size(), context.payloadHash(),
+                previous.hash(), ChainHead.GENESIS.hash());
+        return unsigned.withHash(unsigned.computeHash());
+    }
+
+    /**
+     * The bytes that {@link #hash()} covers: UTF-8 text, one {@code name=value} line per field in a fixed
+     * order, free text written as {@code length:text}, absent values as {@code -}, and the previous hash
+     * last. The first line names the format and its version.
+     */
+    public byte[] canonicalEncoding() {
+        StringBuilder b = new StringBuilder(640);
+        b.append("meridian-decision-record/v").append(formatVersion).append('\n');
+        line(b, "sequence", Long.toString(sequence));
+        line(b, "decision-id", decisionId.toString());
+        line(b, "time", time.toString());
+        line(b, "requester", requester.length() + ":" + requester);
+        line(b, "tenant", tenantId.length() + ":" + tenantId);
+        line(b, "source-region", sourceRegion.value());
+        line(b, "destination-jurisdiction", destinationJurisdiction.code());
+        line(b, "destination-region", destinationRegion.map(RegionId::value).orElse("-"));
+        b.append("categories=");
+        for (int i = 0; i < categories.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(categories.get(i).name());
+        }
+        b.append('\n');
+        line(b, "policy-revision", policyRevision);
+        line(b, "tenant-policy", tenantPolicyFingerprint);
+        line(b, "outcome", outcome.name());
+        line(b, "rules", String.join(",", ruleIds));
+        b.append("suppressed=");
+        boolean first = true;
+        for (Map.Entry<String, Integer> e : suppressedCounts.entrySet()) {
+            b.append(first ? "" : ",").append(e.getKey()).append(':').append(e.getValue());
+            first = false;
+        }
+        b.append('\n');
+        line(b, "released-cells", Integer.toString(releasedCells));
+        line(b, "payload-hash", payloadHash.orElse("-"));
+        line(b, "previous-hash", previousHash);
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void line(StringBuilder b, String name, String value) {
+        b.append(name).append('=').append(value).append('\n');
+    }
+
+    /** The SHA-256 (hex) of {@link #canonicalEncoding()}: what {@link #hash()} must be. */
+    public String computeHash() {
+        MessageDigest sha = SHA256.get();
+        sha.reset();
+        return HexFormat.of().formatHex(sha.digest(canonicalEncoding()));
+    }
+
+    /** Whether the stored hash matches the fields. */
+    public boolean isSelfConsistent() {
+        return hash.equals(computeHash());
+    }
+
+    /** This record as a chain head: its sequence number and hash. */
+    public ChainHead asHead() {
+        return new ChainHead(sequence, hash);
+    }
+
+    /** A copy with another stored hash; the fields are unchanged. */
+    public DecisionRecord withHash(String newHash) {
+        return new DecisionRecord(formatVersion, sequence, decisionId, time, requester, tenantId, sourceRegion,
+                destinationJurisdiction, destinationRegion, categories, policyRevision, tenantPolicyFingerprint,
+                outcome, ruleIds, suppressedCounts, releasedCells, payloadHash, previousHash, newHash);
+    }
+}
