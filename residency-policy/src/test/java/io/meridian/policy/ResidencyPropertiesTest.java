@@ -32,6 +32,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.statistics.StatisticsReport;
 
 /**
  * Properties over generated requests and tenant policies, including tenant policies that were never
@@ -51,6 +52,7 @@ class ResidencyPropertiesTest {
     // --- no raw category ever crosses a region border
 
     @Property(tries = 2000)
+    @StatisticsReport(onFailureOnly = true)
     void rawData_isNeverReleasedOutsideItsRegion(
             @ForAll("rawRequests") TransferRequest request, @ForAll("tenantPolicies") ExportPolicy export) {
         Decision d = ENGINE.decide(request, TenantResidencyPolicy.of(TENANT, AllocationPolicy.proximity(), export));
@@ -86,6 +88,7 @@ class ResidencyPropertiesTest {
     // --- every released aggregate cell satisfies k, window, precision and the identifier rules
 
     @Property(tries = 2000)
+    @StatisticsReport(onFailureOnly = true)
     void releasedCells_satisfyEveryCellRule_andNoPassingCellIsSuppressed(
             @ForAll("aggregateRequests") TransferRequest request, @ForAll("tenantPolicies") ExportPolicy export) {
         Decision d = ENGINE.decide(request, TenantResidencyPolicy.of(TENANT, AllocationPolicy.proximity(), export));
