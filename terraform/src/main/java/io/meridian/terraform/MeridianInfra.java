@@ -4,6 +4,9 @@ import com.hashicorp.cdktf.App;
 import com.hashicorp.cdktf.AppConfig;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +62,15 @@ public final class MeridianInfra {
      * @param configs the loaded region-configs; not null
      * @param outDir  the output directory, created when missing; not null
      * @return the stacks that were written
+     * @throws UncheckedIOException when the directory cannot be created
      */
     public static Stacks synth(RegionConfigs configs, Path outDir, Sizing sizing) {
         Objects.requireNonNull(outDir, "outDir must not be null");
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("output directory could not be created: " + outDir, e);
+        }
         App app = new App(AppConfig.builder()
                 .outdir(outDir.toAbsolutePath().toString())
                 .stackTraces(false)

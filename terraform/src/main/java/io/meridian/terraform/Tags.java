@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Sorted string maps for tags and similar key-value blocks. {@code Map.of} iterates in an order that
- * changes from one JVM to the next, which would make the synthesized JSON differ between runs.
+ * Sorted string maps for tags and similar key-value blocks. cdktf sorts object keys when it writes
+ * JSON, but {@code Map.of} iterates in an order that changes from one JVM to the next, so anything
+ * built by iterating a map here (strings, lists) is built from a sorted one instead.
  */
 final class Tags {
 
