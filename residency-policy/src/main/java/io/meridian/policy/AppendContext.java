@@ -2,7 +2,6 @@ package io.meridian.policy;
 
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What the caller adds to a decision when it logs it: the hash of what it released. The log never sees
@@ -13,7 +12,6 @@ import java.util.regex.Pattern;
  */
 public record AppendContext(Optional<String> payloadHash) {
 
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final AppendContext NOTHING = new AppendContext(Optional.empty());
 
     /**
@@ -23,7 +21,7 @@ public record AppendContext(Optional<String> payloadHash) {
     public AppendContext {
         Objects.requireNonNull(payloadHash, "payloadHash must not be null");
         payloadHash.ifPresent(h -> {
-            if (!SHA256_HEX.matcher(h).matches()) {
+            if (!ChainHead.isSha256Hex(h)) {
                 throw new IllegalArgumentException("payload hash must be 64 lower-case hex characters, was '" + h + "'");
             }
         });

@@ -1,7 +1,6 @@
 package io.meridian.policy;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The last link of a decision log: its sequence number and hash. {@link #GENESIS} stands before the
@@ -12,8 +11,6 @@ import java.util.regex.Pattern;
  * @param hash     64 lower-case hex characters
  */
 public record ChainHead(long sequence, String hash) {
-
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     /** Before the first record: sequence 0 and a hash of 64 zeros. The first record links to it. */
     public static final ChainHead GENESIS = new ChainHead(0, "0".repeat(64));
@@ -30,9 +27,23 @@ public record ChainHead(long sequence, String hash) {
 
     static String requireSha256Hex(String hash, String what) {
         Objects.requireNonNull(hash, what + " must not be null");
-        if (!SHA256_HEX.matcher(hash).matches()) {
+        if (!isSha256Hex(hash)) {
             throw new IllegalArgumentException(what + " must be 64 lower-case hex characters, was '" + hash + "'");
         }
         return hash;
+    }
+
+    /** Whether the text is 64 lower-case hex characters; a loop, not a regex: it runs on every append. */
+    static boolean isSha256Hex(String text) {
+        if (text.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * One entry of a {@link DecisionLog}: a versioned, self-describing summary of a decision, linked to the
@@ -76,7 +75,6 @@ public record DecisionRecord(
     /** The format this class writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
-    private static final Pattern RULE_ID = Pattern.compile("[A-Z][0-9]{1,3}");
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -141,9 +139,22 @@ public record DecisionRecord(
 
     private static void requireRuleId(String id) {
         Objects.requireNonNull(id, "rule id must not be null");
-        if (!RULE_ID.matcher(id).matches()) {
+        if (!isRuleId(id)) {
             throw new IllegalArgumentException("rule id must be a letter and 1-3 digits, was '" + id + "'");
         }
+    }
+
+    /** Whether the text is an upper-case letter and 1-3 digits, like {@code A4}. */
+    private static boolean isRuleId(String id) {
+        if (id.length() < 2 || id.length() > 4 || id.charAt(0) < 'A' || id.charAt(0) > 'Z') {
+            return false;
+        }
+        for (int i = 1; i < id.length(); i++) {
+            if (id.charAt(i) < '0' || id.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
