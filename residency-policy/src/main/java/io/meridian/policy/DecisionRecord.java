@@ -119,7 +119,7 @@ public record DecisionRecord(
         for (String id : ruleIds) {
             requireRuleId(id);
         }
-        SortedMap<String, Integer> counts = new TreeMap<>();
+        SortedMap<String, Integer> counts = suppressedCounts.isEmpty() ? Collections.emptySortedMap() : new TreeMap<>();
         suppressedCounts.forEach((id, n) -> {
             requireRuleId(id);
             if (n == null || n < 1) {
@@ -127,7 +127,7 @@ public record DecisionRecord(
             }
             counts.put(id, n);
         });
-        suppressedCounts = Collections.unmodifiableSortedMap(counts);
+        suppressedCounts = counts.isEmpty() ? counts : Collections.unmodifiableSortedMap(counts);
         if (releasedCells < 0) {
             throw new IllegalArgumentException("releasedCells must be at least 0, was " + releasedCells);
         }
@@ -176,13 +176,18 @@ public record DecisionRecord(
         TransferRequest request = decision.request();
         SortedMap<String, Integer> counts = new TreeMap<>();
         decision.suppressedCounts().forEach((rule, n) -> counts.put(rule.id(), n));
-        DecisionRecord unsigned = new DecisionRecord(FORMAT_VERSION, previous.sequence() + 1, decision.id(),
-                decision.time().truncatedTo(ChronoUnit.MILLIS), request.requester(), request.tenantId(),
-                request.source(), request.destinationJurisdiction(), request.destinationRegion(),
-                List.of(request.category()), decision.policyRevision(), decision.tenantPolicyFingerprint(),
-                decision.outcome(), decision.ruleIds(), counts, decision.released().size(), context.payloadHash(),
-                previous.hash(), ChainHead.GENESIS.hash());
-        return unsigned.withHash(unsigned.computeHash());
+        long sequence = previous.sequence() + 1;
+        Instant time = decision.time().truncatedTo(ChronoUnit.MILLIS);
+        List<DataCategory> categories = List.of(request.category());
+        List<String> ruleIds = decision.ruleIds();
+        String hash = sha256Hex(encode(FORMAT_VERSION, sequence, decision.id(), time, request.requester(),
+                request.tenantId(), request.source(), request.destinationJurisdiction(), request.destinationRegion(),
+                categories, decision.policyRevision(), decision.tenantPolicyFingerprint(), decision.outcome(), ruleIds,
+                counts, decision.released().size(), context.payloadHash(), previous.hash()));
+        return new DecisionRecord(FORMAT_VERSION, sequence, decision.id(), time, request.requester(),
+                request.tenantId(), request.source(), request.destinationJurisdiction(), request.destinationRegion(),
+                categories, decision.policyRevision(), decision.tenantPolicyFingerprint(), decision.outcome(), ruleIds,
+                counts, decision.released().size(), context.payloadHash(), previous.hash(), hash);
     }
 
     /**
@@ -191,47 +196,60 @@ public record DecisionRecord(
      * last. The first line names the format and its version.
      */
     public byte[] canonicalEncoding() {
-        StringBuilder b = new StringBuilder(640);
+        return encode(formatVersion, sequence, decisionId, time, requester, tenantId, sourceRegion,
+                destinationJurisdiction, destinationRegion, categories, policyRevision, tenantPolicyFingerprint,
+                outcome, ruleIds, suppressedCounts, releasedCells, payloadHash, previousHash);
+    }
+
+    private static byte[] encode(int formatVersion, long sequence, UUID decisionId, Instant time, String requester,
+            String tenantId, RegionId sourceRegion, Jurisdiction destinationJurisdiction,
+            Optional<RegionId> destinationRegion, List<DataCategory> categories, String policyRevision,
+            String tenantPolicyFingerprint, Outcome outcome, List<String> ruleIds,
+            SortedMap<String, Integer> suppressedCounts, int releasedCells, Optional<String> payloadHash,
+            String previousHash) {
+        StringBuilder b = new StringBuilder(768);
         b.append("meridian-decision-record/v").append(formatVersion).append('\n');
-        line(b, "sequence", Long.toString(sequence));
-        line(b, "decision-id", decisionId.toString());
-        line(b, "time", time.toString());
-        line(b, "requester", requester.length() + ":" + requester);
-        line(b, "tenant", tenantId.length() + ":" + tenantId);
-        line(b, "source-region", sourceRegion.value());
-        line(b, "destination-jurisdiction", destinationJurisdiction.code());
-        line(b, "destination-region", destinationRegion.map(RegionId::value).orElse("-"));
+        b.append("sequence=").append(sequence).append('\n');
+        b.append("decision-id=").append(decisionId).append('\n');
+        b.append("time=").append(time).append('\n');
+        b.append("requester=").append(requester.length()).append(':').append(requester).append('\n');
+        b.append("tenant=").append(tenantId.length()).append(':').append(tenantId).append('\n');
+        b.append("source-region=").append(sourceRegion.value()).append('\n');
+        b.append("destination-jurisdiction=").append(destinationJurisdiction.code()).append('\n');
+        b.append("destination-region=").append(destinationRegion.isPresent() ? destinationRegion.get().value() : "-")
+                .append('\n');
         b.append("categories=");
         for (int i = 0; i < categories.size(); i++) {
             b.append(i == 0 ? "" : ",").append(categories.get(i).name());
         }
-        b.append('\n');
-        line(b, "policy-revision", policyRevision);
-        line(b, "tenant-policy", tenantPolicyFingerprint);
-        line(b, "outcome", outcome.name());
-        line(b, "rules", String.join(",", ruleIds));
-        b.append("suppressed=");
+        b.append("\npolicy-revision=").append(policyRevision).append('\n');
+        b.append("tenant-policy=").append(tenantPolicyFingerprint).append('\n');
+        b.append("outcome=").append(outcome.name()).append('\n');
+        b.append("rules=");
+        for (int i = 0; i < ruleIds.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(ruleIds.get(i));
+        }
+        b.append("\nsuppressed=");
         boolean first = true;
         for (Map.Entry<String, Integer> e : suppressedCounts.entrySet()) {
-            b.append(first ? "" : ",").append(e.getKey()).append(':').append(e.getValue());
+            b.append(first ? "" : ",").append(e.getKey()).append(':').append(e.getValue().intValue());
             first = false;
         }
-        b.append('\n');
-        line(b, "released-cells", Integer.toString(releasedCells));
-        line(b, "payload-hash", payloadHash.orElse("-"));
-        line(b, "previous-hash", previousHash);
+        b.append("\nreleased-cells=").append(releasedCells).append('\n');
+        b.append("payload-hash=").append(payloadHash.isPresent() ? payloadHash.get() : "-").append('\n');
+        b.append("previous-hash=").append(previousHash).append('\n');
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void line(StringBuilder b, String name, String value) {
-        b.append(name).append('=').append(value).append('\n');
+    private static String sha256Hex(byte[] bytes) {
+        MessageDigest sha = SHA256.get();
+        sha.reset();
+        return HexFormat.of().formatHex(sha.digest(bytes));
     }
 
     /** The SHA-256 (hex) of {@link #canonicalEncoding()}: what {@link #hash()} must be. */
     public String computeHash() {
-        MessageDigest sha = SHA256.get();
-        sha.reset();
-        return HexFormat.of().formatHex(sha.digest(canonicalEncoding()));
+        return sha256Hex(canonicalEncoding());
     }
 
     /** Whether the stored hash matches the fields. */
