@@ -28,4 +28,14 @@ public interface ServiceProvider {
      *                               falls back to another backend
      */
     BackingService create(ServiceContext context, Optional<RegionConfig> region);
+
+    /** How long one start may take before it fails; generous, because several JVMs start at once on 2 cores. */
+    default java.time.Duration startTimeout() {
+        return java.time.Duration.ofMinutes(3);
+    }
+
+    /** Services with a lower rank start first; the slowest (Keycloak) should have the lowest. */
+    default int startRank() {
+        return 100;
+    }
 }
