@@ -92,13 +92,13 @@ public final class MeridianInfra {
         RegionConfig first = null;
         for (RegionConfig region : regions) {
             String host = region.endpoints().mqttHost();
-            String marker = region.id().value() + ".";
-            int at = host.startsWith(marker) ? 0 : host.indexOf("." + marker) + 1;
-            if (at == 0 && !host.startsWith(marker) || host.length() <= at + marker.length()) {
+            List<String> labels = List.of(host.split("\\."));
+            int at = labels.indexOf(region.id().value());
+            if (at < 0 || labels.size() - at < 3) {
                 throw new IllegalArgumentException("region " + region.id() + " mqtt host must be <name>."
-                        + region.id() + ".<zone>, was " + host);
+                        + region.id() + ".<zone> with a zone of at least two labels, was " + host);
             }
-            String own = host.substring(at + marker.length());
+            String own = String.join(".", labels.subList(at + 1, labels.size()));
             if (zone == null) {
                 zone = own;
                 first = region;

@@ -34,7 +34,7 @@ final class RegionKafka {
                 "min.insync.replicas=" + Math.max(1, replication - 1),
                 "num.partitions=6",
                 "unclean.leader.election.enable=false",
-                "") ;
+                "");
         var configuration = MskConfiguration.Builder.create(scope.stack(), "kafka-configuration")
                 .provider(scope.provider())
                 .name(scope.name("kafka"))

@@ -1,9 +1,11 @@
 package io.meridian.terraform.app;
 
+import io.meridian.regions.RegionConfigException;
 import io.meridian.regions.RegionConfigs;
 import io.meridian.terraform.MeridianInfra;
 import io.meridian.terraform.RegionStack;
 import io.meridian.terraform.Sizing;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -26,7 +28,28 @@ public final class InfraMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new InfraMain()).execute(args));
+        System.exit(execute(args));
+    }
+
+    /**
+     * Runs the command and returns its exit code: 0 on success, 1 when the configuration is wrong or the
+     * output cannot be written (the message, naming the culprit, goes to stderr without a stack trace),
+     * 2 for a usage error.
+     */
+    public static int execute(String... args) {
+        return new CommandLine(new InfraMain())
+                .setExecutionExceptionHandler(InfraMain::reportExpected)
+                .execute(args);
+    }
+
+    private static int reportExpected(Exception e, CommandLine command, CommandLine.ParseResult parsed)
+            throws Exception {
+        if (e instanceof RegionConfigException || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException || e instanceof UncheckedIOException) {
+            command.getErr().println("meridian infra: " + e.getMessage());
+            return 1;
+        }
+        throw e;
     }
 
     @Override
