@@ -61,7 +61,7 @@ public final class InfraMain implements Runnable {
             description = "Write one Terraform JSON stack per region plus a global stack.")
     static final class Synth implements Callable<Integer> {
 
-        @Option(names = "--out", defaultValue = "cdktf.out",
+        @Option(names = "--out", defaultValue = ".meridian/infra",
                 description = "output directory (default: ${DEFAULT-VALUE})")
         Path out;
 
