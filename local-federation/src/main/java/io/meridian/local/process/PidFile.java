@@ -40,7 +40,7 @@ public record PidFile(String service, long pid, Optional<Instant> started, Optio
     }
 
     /** The record of a process that was just started. */
-    static PidFile describe(String service, ProcessHandle handle, String commandLine, Path logFile) {
+    public static PidFile describe(String service, ProcessHandle handle, String commandLine, Path logFile) {
         ProcessHandle.Info info = handle.info();
         return new PidFile(service, handle.pid(), info.startInstant(), info.command(), commandLine, logFile);
     }

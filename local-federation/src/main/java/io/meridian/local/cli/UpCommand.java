@@ -1,0 +1,244 @@
+package io.meridian.local.cli;
+
+import io.meridian.local.process.PidFile;
+import io.meridian.local.process.StateDirectory;
+import io.meridian.local.service.Backend;
+import io.meridian.local.service.BackingService;
+import io.meridian.local.service.Federation;
+import io.meridian.local.service.ServiceContext;
+import io.meridian.local.service.ServiceRegistry;
+import io.meridian.local.service.ServiceRequest;
+import io.meridian.local.service.ServiceStartException;
+import io.meridian.regions.RegionConfig;
+import io.meridian.regions.RegionConfigs;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Starts Keycloak, then each region's Cassandra and Kafka (then the AWS stand-ins), prints the endpoints
+ * and holds them in the foreground until Ctrl-C or {@code ./meridian down}.
+ */
+@Command(name = "up", description = "Start the federation's backing services and hold them in the foreground.")
+final class UpCommand implements Callable<Integer> {
+
+    @ParentCommand
+    MeridianCli cli;
+
+    @Option(names = "--regions", split = ",", description = "regions to run (default: every region in region-configs)")
+    List<String> regions;
+
+    @ArgGroup(exclusive = true)
+    DataMode dataMode = new DataMode();
+
+    static final class DataMode {
+        @Option(names = "--fresh", description = "wipe data directories first")
+        boolean fresh;
+        @Option(names = "--keep", description = "keep data directories (default)")
+        boolean keep;
+    }
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        List<String> ids = regions != null && !regions.isEmpty() ? regions
+                : configs.regions().stream().map(r -> r.id().value()).toList();
+        ids.forEach(configs::require); // unknown region: fail before starting anything
+        StateDirectory state = cli.state();
+        ServiceRegistry registry = ServiceRegistry.load();
+        Backend backend = Backend.select();
+        out.printf("meridian up: regions %s, backend %s, %s data, state %s%n", ids, backend.name().toLowerCase(),
+                dataMode.fresh ? "fresh" : "kept", state.root());
+
+        List<ServiceRequest> requests = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        addIfProvided(registry, "keycloak", requests, missing); // slowest first
+        for (String id : ids) {
+            requests.add(ServiceRequest.of("cassandra", id));
+            requests.add(ServiceRequest.of("kafka", id));
+        }
+        addIfProvided(registry, "s3", requests, missing);
+        addIfProvided(registry, "kinesis", requests, missing);
+        missing.forEach(k -> out.printf("  %-22s not available yet (no provider on the classpath)%n", k));
+
+        Federation federation = Federation.open(ServiceContext.configured(configs, state, backend, dataMode.fresh),
+                registry, Federation.DEFAULT_PARALLELISM);
+        PidFile.describe("meridian-up", ProcessHandle.current(), "meridian up", state.logFile("meridian-up"))
+                .write(StateFiles.upPid(state));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            out.println("\nstopping all services...");
+            long s0 = System.nanoTime();
+            federation.close();
+            deleteQuietly(state);
+            out.printf("stopped in %.1f s%n", (System.nanoTime() - s0) / 1e9);
+            stopped.countDown();
+        }, "meridian-up-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        Progress progress = new Progress(out, t0);
+        progress.begin();
+        try {
+            federation.start(requests, progress);
+        } catch (ServiceStartException | IllegalStateException e) {
+            progress.end();
+            System.err.println("\nmeridian up failed: " + e.getMessage());
+            return 1; // the shutdown hook stops what did start
+        }
+        progress.end();
+        StateFiles.writeEndpoints(state, federation.services());
+        printSummary(federation, ids, configs, t0);
+
+        // Hold until Ctrl-C (the hook stops everything) or ./meridian down ends our services from elsewhere.
+        while (stopped.getCount() > 0) {
+            List<String> dead = federation.services().stream().filter(s -> !alive(s)).map(BackingService::name).toList();
+            if (!dead.isEmpty()) {
+                out.println("services ended outside this terminal: " + dead + "; exiting");
+                return 0; // hook stops the rest
+            }
+            Thread.sleep(2000);
+        }
+        return 0;
+    }
+
+    /** A cheap liveness check for the hold loop: the process for process services, the probe for containers. */
+    private static boolean alive(BackingService s) {
+        if (s instanceof io.meridian.local.service.ProcessBackedService p) {
+            return p.process().map(io.meridian.local.process.ManagedProcess::isAlive).orElse(false);
+        }
+        return s.isReady();
+    }
+
+    private static void addIfProvided(ServiceRegistry registry, String kind, List<ServiceRequest> requests, List<String> missing) {
+        if (registry.find(kind).isPresent()) {
+            requests.add(ServiceRequest.of(kind));
+        } else {
+            missing.add(kind);
+        }
+    }
+
+    private void printSummary(Federation federation, List<String> ids, RegionConfigs configs, long t0) {
+        out.printf("%nall %d services ready in %.1f s%n%n", federation.services().size(), (System.nanoTime() - t0) / 1e9);
+        out.printf("%-22s %-8s %s%n", "SERVICE", "PID", "ENDPOINTS");
+        for (BackingService s : federation.services()) {
+            String pid = s instanceof io.meridian.local.service.ProcessBackedService p
+                    ? p.process().map(m -> Long.toString(m.pid())).orElse("-") : "container";
+            StringBuilder eps = new StringBuilder();
+            for (Map.Entry<String, String> e : s.endpoints().entrySet()) {
+                eps.append(eps.length() == 0 ? "" : "  ").append(e.getKey()).append('=').append(e.getValue());
+            }
+            out.printf("%-22s %-8s %s%n", s.name(), pid, eps);
+        }
+        out.println();
+        out.println("not built yet: region nodes (MQTT/HTTP adapters, registry and data APIs), the global catalog and the");
+        out.println("federation gateways. Their ports are reserved per region in region-configs:");
+        for (String id : ids) {
+            RegionConfig r = configs.require(id);
+            out.printf("  %-12s mqtt=%d http=%d registry=%d data-api=%d gateway=%d%n", id, r.localPorts().mqtt(),
+                    r.localPorts().httpAdapter(), r.localPorts().registryApi(), r.localPorts().dataApi(), r.localPorts().gateway());
+        }
+        out.println("  catalog      http=" + configs.localServices().catalog());
+        federation.service("keycloak").ifPresentOrElse(
+                k -> out.println("\ndemo credentials: see the keycloak endpoints above (realm 'meridian')"),
+                () -> out.println("\ndemo credentials: none yet (Keycloak is not available)"));
+        out.println("\nlogs: ./meridian logs <service>    status: ./meridian status    stop: Ctrl-C or ./meridian down");
+    }
+
+    private static void deleteQuietly(StateDirectory state) {
+        try {
+            Files.deleteIfExists(StateFiles.upPid(state));
+        } catch (java.io.IOException e) {
+            System.err.println("could not delete " + StateFiles.upPid(state) + ": " + e.getMessage());
+        }
+    }
+
+    /** Prints one line per event and, on a terminal, a live line with each starting service's elapsed time. */
+    static final class Progress implements Federation.Listener {
+        private final PrintStream out;
+        private final long t0;
+        private final Map<String, Long> startingSince = new ConcurrentHashMap<>();
+        private final boolean tty = System.console() != null;
+        private Thread ticker;
+
+        Progress(PrintStream out, long t0) {
+            this.out = out;
+            this.t0 = t0;
+        }
+
+        void begin() {
+            ticker = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(tty ? 1000 : 10_000);
+                        tick();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "meridian-progress");
+            ticker.setDaemon(true);
+            ticker.start();
+        }
+
+        void end() {
+            ticker.interrupt();
+            if (tty) {
+                out.print("\r\033[K");
+            }
+        }
+
+        private synchronized void tick() {
+            if (startingSince.isEmpty()) {
+                return;
+            }
+            StringBuilder b = new StringBuilder(String.format("[%5.1fs] waiting:", elapsed(t0)));
+            startingSince.forEach((n, since) -> b.append(String.format(" %s %.0fs", n, elapsed(since))));
+            if (tty) {
+                out.print("\r\033[K" + b);
+            } else {
+                out.println(b);
+            }
+            out.flush();
+        }
+
+        private static double elapsed(long since) {
+            return (System.nanoTime() - since) / 1e9;
+        }
+
+        private synchronized void line(String text) {
+            out.print(tty ? "\r\033[K" : "");
+            out.printf("[%5.1fs] %s%n", elapsed(t0), text);
+        }
+
+        @Override
+        public void starting(BackingService service) {
+            startingSince.put(service.name(), System.nanoTime());
+            line(String.format("%-22s starting", service.name()));
+        }
+
+        @Override
+        public void ready(BackingService service, Duration took) {
+            startingSince.remove(service.name());
+            line(String.format("%-22s ready in %.1f s", service.name(), took.toMillis() / 1000.0));
+        }
+
+        @Override
+        public void failed(BackingService service, Duration took, RuntimeException error) {
+            startingSince.remove(service.name());
+            line(String.format("%-22s FAILED after %.1f s (log: %s)", service.name(), took.toMillis() / 1000.0, service.logFile()));
+        }
+    }
+}
