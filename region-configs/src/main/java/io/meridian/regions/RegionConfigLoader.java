@@ -66,6 +66,7 @@ final class RegionConfigLoader {
             sources.put(region, parsed);
         }
         checkPortBlocks(sources, localFile, localServices);
+        checkDefaultRegions(regions, localFile, localServices);
         regions.sort(Comparator.comparing(RegionConfig::id));
 
         String disclaimer = jurisdictionsFile.root().get("disclaimer").asText();
@@ -209,8 +210,10 @@ final class RegionConfigLoader {
 
     private static LocalServices localServices(ParsedYaml file) {
         JsonNode p = file.root().get("ports");
-        LocalServices services = new LocalServices(
-                p.get("keycloak").asInt(), p.get("catalog").asInt(), p.get("s3").asInt(), p.get("kinesis").asInt());
+        List<RegionId> defaultRegions = new ArrayList<>();
+        file.root().get("up").get("defaultRegions").forEach(r -> defaultRegions.add(RegionId.of(r.asText())));
+        LocalServices services = new LocalServices(p.get("keycloak").asInt(), p.get("catalog").asInt(),
+                p.get("s3").asInt(), p.get("kinesis").asInt(), defaultRegions);
         Map<Integer, String> used = new HashMap<>();
         for (String name : List.of("keycloak", "catalog", "s3", "kinesis")) {
             String other = used.put(p.get(name).asInt(), name);
@@ -250,6 +253,17 @@ final class RegionConfigLoader {
             return uri;
         } catch (java.net.URISyntaxException ex) {
             throw file.error(path, "must be a valid URI, was " + text);
+        }
+    }
+
+    private static void checkDefaultRegions(List<RegionConfig> regions, ParsedYaml localFile, LocalServices local) {
+        List<RegionId> known = regions.stream().map(RegionConfig::id).sorted().toList();
+        for (int i = 0; i < local.defaultRegions().size(); i++) {
+            RegionId id = local.defaultRegions().get(i);
+            if (!known.contains(id)) {
+                throw localFile.error("/up/defaultRegions/" + i, "names region " + id
+                        + ", which has no file in regions/; known are " + known);
+            }
         }
     }
 

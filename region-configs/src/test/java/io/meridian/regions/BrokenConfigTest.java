@@ -176,6 +176,13 @@ class BrokenConfigTest {
     }
 
     @Test
+    void unknownDefaultRegion_isNamed() {
+        ConfigDir d = dir().replace("local-services.yaml", "[eu-central, af-south, us-east]", "[eu-central, mars-north]");
+        assertNames(failsToLoad(d), d.file("local-services.yaml"), d.lineOf("local-services.yaml", "defaultRegions"),
+                "up.defaultRegions[1]", "names region mars-north, which has no file in regions/");
+    }
+
+    @Test
     void countryCodeNo_isReadAsTextNotAsBoolean() {
         // YAML 1.1 reads a bare NO as false; Norway must still load.
         ConfigDir d = dir().replace("regions/eu-central.yaml", "country: DE", "country: NO");

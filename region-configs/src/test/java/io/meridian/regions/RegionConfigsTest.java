@@ -42,6 +42,8 @@ class RegionConfigsTest {
         assertEquals(Duration.ofMinutes(15), configs.policyDefaults().minWindow());
         assertEquals(5, configs.policyDefaults().maxGeohashPrecision());
         assertEquals("PROXIMITY", configs.tenantDefaults().allocation());
+        assertEquals(List.of(RegionId.of("eu-central"), RegionId.of("af-south"), RegionId.of("us-east")),
+                configs.localServices().defaultRegions());
         assertEquals(Duration.ofDays(90), configs.tenantDefaults().retention());
     }
 

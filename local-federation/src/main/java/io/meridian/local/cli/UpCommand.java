@@ -1,5 +1,6 @@
 package io.meridian.local.cli;
 
+import io.meridian.local.keycloak.MeridianRealm;
 import io.meridian.local.process.PidFile;
 import io.meridian.local.process.StateDirectory;
 import io.meridian.local.service.Backend;
@@ -35,7 +36,8 @@ final class UpCommand implements Callable<Integer> {
     @ParentCommand
     MeridianCli cli;
 
-    @Option(names = "--regions", split = ",", description = "regions to run (default: every region in region-configs)")
+    @Option(names = "--regions", split = ",",
+            description = "regions to run (default: up.defaultRegions in region-configs/local-services.yaml)")
     List<String> regions;
 
     @ArgGroup(exclusive = true)
@@ -55,7 +57,7 @@ final class UpCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         RegionConfigs configs = RegionConfigs.loadDefault();
         List<String> ids = regions != null && !regions.isEmpty() ? regions
-                : configs.regions().stream().map(r -> r.id().value()).toList();
+                : configs.localServices().defaultRegions().stream().map(r -> r.value()).toList();
         ids.forEach(configs::require); // unknown region: fail before starting anything
         StateDirectory state = cli.state();
         ServiceRegistry registry = ServiceRegistry.load();
@@ -152,9 +154,27 @@ final class UpCommand implements Callable<Integer> {
         }
         out.println("  catalog      http=" + configs.localServices().catalog());
         federation.service("keycloak").ifPresentOrElse(
-                k -> out.println("\ndemo credentials: see the keycloak endpoints above (realm 'meridian')"),
+                k -> printCredentials(k, ids),
                 () -> out.println("\ndemo credentials: none yet (Keycloak is not available)"));
         out.println("\nlogs: ./meridian logs <service>    status: ./meridian status    stop: Ctrl-C or ./meridian down");
+    }
+
+    /** The realm's documented development credentials: demo users, then the service clients. */
+    private void printCredentials(BackingService keycloak, List<String> ids) {
+        out.printf("%ndemo credentials (realm '%s', development values only; token endpoint: %s):%n",
+                MeridianRealm.REALM, keycloak.endpoints().getOrDefault("token", keycloak.endpoints().toString()));
+        out.printf("  %-14s %-20s %-10s %s%n", "USER", "PASSWORD", "TENANT", "ROLE");
+        for (MeridianRealm.DemoUser u : MeridianRealm.DEMO_USERS) {
+            out.printf("  %-14s %-20s %-10s %s%n", u.username(), u.password(),
+                    u.tenant().isEmpty() ? "-" : u.tenant(), u.role());
+        }
+        out.printf("  users sign in through client '%s' (password grant) or '%s' (code flow with PKCE)%n",
+                MeridianRealm.CLI_CLIENT, MeridianRealm.CONSOLE_CLIENT);
+        out.printf("  %-24s %s%n", "CLIENT", "SECRET");
+        for (String id : ids) {
+            out.printf("  %-24s %s%n", MeridianRealm.gatewayClientId(id), MeridianRealm.gatewaySecret(id));
+        }
+        out.printf("  %-24s %s%n", MeridianRealm.CATALOG_CLIENT, MeridianRealm.CATALOG_SECRET);
     }
 
     private static void deleteQuietly(StateDirectory state) {
