@@ -29,10 +29,7 @@ public final class KinesaliteProvider implements ServiceProvider {
      */
     @Override
     public BackingService create(ServiceContext context, Optional<RegionConfig> region) {
-        if (context.backend() != Backend.PROCESS) {
-            throw new ServiceStartException(KIND + " runs only as a local process so far, was asked for backend "
-                    + context.backend() + "; set -D" + Backend.PROPERTY + "=process");
-        }
+        context.requireProcessBackend(KIND);
         int port = context.port("kinesis.http", context.configs().localServices().kinesis());
         return new KinesaliteService(context.state(), KinesaliteSettings.of(port, context.freshData()));
     }

@@ -33,10 +33,7 @@ public final class S3MockProvider implements ServiceProvider {
      */
     @Override
     public BackingService create(ServiceContext context, Optional<RegionConfig> region) {
-        if (context.backend() != Backend.PROCESS) {
-            throw new ServiceStartException(KIND + " runs only as a local process so far, was asked for backend "
-                    + context.backend() + "; set -D" + Backend.PROPERTY + "=process");
-        }
+        context.requireProcessBackend(KIND);
         int http = context.port("s3.http", context.configs().localServices().s3());
         int https = context.ephemeralPorts() ? context.port("s3.https", 0) : FreePorts.allocate();
         return new S3MockService(context.state(), S3MockSettings.of(http, https, context.freshData()));

@@ -7,7 +7,6 @@ import io.meridian.local.service.ProcessBackedService;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,16 +71,6 @@ public final class S3MockService extends ProcessBackedService {
         return client(Duration.ofSeconds(30));
     }
 
-    /** The process and its descendants that are alive now; empty when stopped. */
-    public List<ProcessHandle> processTree() {
-        List<ProcessHandle> tree = new ArrayList<>();
-        process().ifPresent(m -> {
-            tree.add(m.handle());
-            m.handle().descendants().forEach(tree::add);
-        });
-        tree.removeIf(h -> !h.isAlive());
-        return tree;
-    }
 
     /** {@code s3} (the plain HTTP endpoint) and {@code s3-https} (s3mock's self-signed HTTPS connector). */
     @Override

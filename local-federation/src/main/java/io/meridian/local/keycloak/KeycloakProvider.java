@@ -45,10 +45,7 @@ public final class KeycloakProvider implements ServiceProvider {
      */
     @Override
     public BackingService create(ServiceContext context, Optional<RegionConfig> region) {
-        if (context.backend() != Backend.PROCESS) {
-            throw new ServiceStartException(KIND + " runs only as a local process so far, was asked for backend "
-                    + context.backend() + "; set -D" + Backend.PROPERTY + "=process");
-        }
+        context.requireProcessBackend(KIND);
         int port = context.port("keycloak.http", context.configs().localServices().keycloak());
         KeycloakSettings settings = KeycloakSettings.of(port,
                 context.configs().regions().stream().map(r -> r.id().value()).toList())

@@ -2,7 +2,6 @@ package io.meridian.local.keycloak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meridian.local.process.ManagedProcess;
 import io.meridian.local.process.ProcessSpec;
 import io.meridian.local.process.StateDirectory;
 import io.meridian.local.service.ProcessBackedService;
@@ -17,12 +16,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Keycloak in development mode ({@code kc.sh start-dev}) as a child process on 127.0.0.1, with the
@@ -95,20 +92,6 @@ public final class KeycloakService extends ProcessBackedService {
         return state().root().resolve("data").resolve(NAME);
     }
 
-    /**
-     * The process tree: {@code kc.sh} first (or {@code java}, once {@code kc.sh} has exec'ed into it after
-     * a re-augmentation), then its descendants; only those alive now, so empty when stopped.
-     */
-    public List<ProcessHandle> processTree() {
-        List<ProcessHandle> tree = new ArrayList<>();
-        Optional<ManagedProcess> p = process();
-        p.ifPresent(m -> {
-            tree.add(m.handle());
-            m.handle().descendants().forEach(tree::add);
-        });
-        tree.removeIf(h -> !h.isAlive());
-        return tree;
-    }
 
     /**
      * {@code http}, {@code issuer}, {@code token} and {@code admin-console}. The admin console's user and

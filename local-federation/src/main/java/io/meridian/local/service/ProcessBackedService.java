@@ -133,6 +133,20 @@ public abstract class ProcessBackedService implements BackingService {
         return Optional.ofNullable(process);
     }
 
+    /**
+     * The started process and its descendants that are alive now, for checks that nothing outlives a
+     * stop; empty when stopped or never started.
+     */
+    public final List<ProcessHandle> processTree() {
+        List<ProcessHandle> tree = new java.util.ArrayList<>();
+        process().ifPresent(m -> {
+            tree.add(m.handle());
+            m.handle().descendants().forEach(tree::add);
+        });
+        tree.removeIf(h -> !h.isAlive());
+        return tree;
+    }
+
     @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + name + ", " + endpoints() + "]";

@@ -82,4 +82,16 @@ public final class ServiceContext {
         return "ServiceContext[" + state + ", backend=" + backend + (ephemeralPorts ? ", ephemeral ports" : ", configured ports")
                 + (freshData ? ", fresh data" : ", kept data") + "]";
     }
+
+    /**
+     * Refuses to create a service that has only a process implementation under another backend.
+     *
+     * @throws ServiceStartException naming the kind and the backend, when the backend is not processes
+     */
+    public void requireProcessBackend(String kind) {
+        if (backend != Backend.PROCESS) {
+            throw new ServiceStartException(kind + " runs only as a local process so far, was asked for backend "
+                    + backend + "; set -D" + Backend.PROPERTY + "=process");
+        }
+    }
 }
