@@ -55,13 +55,33 @@ class StandInProvidersTest {
     }
 
     @Test
-    void containerBackend_isRefusedLoudly() {
+    void forcedContainerBackend_isRefusedLoudly() {
         ServiceContext ctx = ServiceContext.configured(configs, state, Backend.CONTAINER, false);
-        for (String kind : List.of("keycloak", "s3", "kinesis")) {
-            ServiceStartException e = assertThrows(ServiceStartException.class,
-                    () -> ServiceRegistry.load().require(kind).create(ctx, Optional.empty()));
-            assertTrue(e.getMessage().contains("process"), e.getMessage());
+        String before = System.getProperty(Backend.PROPERTY);
+        System.setProperty(Backend.PROPERTY, "container");
+        try {
+            for (String kind : List.of("keycloak", "s3", "kinesis")) {
+                ServiceStartException e = assertThrows(ServiceStartException.class,
+                        () -> ServiceRegistry.load().require(kind).create(ctx, Optional.empty()));
+                assertTrue(e.getMessage().contains(kind + " runs only as a local process"), e.getMessage());
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Backend.PROPERTY);
+            } else {
+                System.setProperty(Backend.PROPERTY, before);
+            }
         }
+    }
+
+    @Test
+    void automaticContainerBackend_runsProcessOnlyKindsAsProcesses() {
+        // Docker answered and nobody forced a backend: Keycloak and the stand-ins must still come up.
+        ServiceContext ctx = ServiceContext.configured(configs, state, Backend.CONTAINER, false);
+        assertFalse(Backend.forced(), "this test needs " + Backend.PROPERTY + " and " + Backend.ENV + " unset");
+        assertInstanceOf(KeycloakService.class, ServiceRegistry.load().require("keycloak").create(ctx, Optional.empty()));
+        assertInstanceOf(S3MockService.class, ServiceRegistry.load().require("s3").create(ctx, Optional.empty()));
+        assertInstanceOf(KinesaliteService.class, ServiceRegistry.load().require("kinesis").create(ctx, Optional.empty()));
     }
 
     @Test

@@ -32,6 +32,13 @@ public enum Backend {
         return select(System.getProperty(PROPERTY), System.getenv(), ContainerSupport::dockerAvailable);
     }
 
+    /** Whether {@value #PROPERTY} or {@value #ENV} names a backend, rather than leaving the choice to {@link #select}. */
+    public static boolean forced() {
+        String property = System.getProperty(PROPERTY);
+        String env = System.getenv(ENV);
+        return (property != null && !property.isBlank()) || (env != null && !env.isBlank());
+    }
+
     static Backend select(String property, Map<String, String> env, BooleanSupplier dockerAvailable) {
         String forced = property != null && !property.isBlank() ? property : env.get(ENV);
         if (forced != null && !forced.isBlank()) {

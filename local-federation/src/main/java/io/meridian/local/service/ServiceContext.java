@@ -84,14 +84,25 @@ public final class ServiceContext {
     }
 
     /**
-     * Refuses to create a service that has only a process implementation under another backend.
+     * Lets a kind that has only a process implementation run under this context. Under processes that is
+     * plain; under containers chosen automatically (Docker answered) the kind runs as a local process
+     * beside the containers, and says so on standard error; under containers forced by
+     * {@value Backend#PROPERTY} or {@value Backend#ENV} it is refused.
      *
-     * @throws ServiceStartException naming the kind and the backend, when the backend is not processes
+     * @throws ServiceStartException naming the kind, when containers were forced
      */
     public void requireProcessBackend(String kind) {
-        if (backend != Backend.PROCESS) {
+        requireProcessBackend(kind, Backend.forced());
+    }
+
+    void requireProcessBackend(String kind, boolean backendForced) {
+        if (backend == Backend.PROCESS) {
+            return;
+        }
+        if (backendForced) {
             throw new ServiceStartException(kind + " runs only as a local process so far, was asked for backend "
                     + backend + "; set -D" + Backend.PROPERTY + "=process");
         }
+        System.err.println(kind + " has no container implementation yet; it runs as a local process beside the containers");
     }
 }
