@@ -35,18 +35,25 @@ final class TokenValidator {
     private final Clock clock;
 
     TokenValidator(URI jwksUri, String issuer, String audience, Clock clock) {
+        this(remoteKeys(jwksUri), issuer, audience, clock);
+    }
+
+    /** With the signing keys from the given source. */
+    TokenValidator(JWKSource<SecurityContext> keys, String issuer, String audience, Clock clock) {
         this.issuer = Objects.requireNonNull(issuer, "issuer must not be null");
         this.audience = Objects.requireNonNull(audience, "audience must not be null");
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
-        JWKSource<SecurityContext> keys;
-        try {
-            keys = JWKSourceBuilder.create(jwksUri.toURL()).retrying(true).build();
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException("jwksUri must be a URL, was " + jwksUri, e);
-        }
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
         // claims are checked below against our own clock
         processor.setJWTClaimsSetVerifier(null);
+    }
+
+    private static JWKSource<SecurityContext> remoteKeys(URI jwksUri) {
+        try {
+            return JWKSourceBuilder.create(jwksUri.toURL()).retrying(true).build();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("jwksUri must be a URL, was " + jwksUri, e);
+        }
     }
 
     /**
