@@ -44,33 +44,78 @@ final class CassandraCredentialsManagementService extends AbstractCredentialsMan
         return checkCredentials(credentials);
     }
 
+    /**
+     * Replaces a device's credentials: merges id-only secrets with the stored ones, claims each new auth-id
+     * (409 if another device of the tenant holds it), writes the list behind the version gate (412 on a
+     * stale If-Match), then rewrites the auth-id lookup rows and releases the auth-ids no longer used.
+     * Claims made by a request that then fails are released again.
+     */
     @Override
     protected Future<OperationResult<Void>> processUpdateCredentials(DeviceKey key, List<CommonCredential> credentials,
             Optional<String> resourceVersion, Span span) {
+        String tenantId = key.getTenantId();
+        String deviceId = key.getDeviceId();
         return requireDevice(key)
-                .compose(v -> store.readCredentials(key.getTenantId(), key.getDeviceId()))
+                .compose(v -> store.readCredentials(tenantId, deviceId))
                 .compose(existing -> {
                     List<CommonCredential> stored = existing.map(e -> RegistryJson.readCredentials(e.json())).orElse(List.of());
-                    List<CommonCredential> merged = new ArrayList<>();
-                    for (CommonCredential c : credentials) {
-                        // a secret sent with only its id keeps the stored secret (Hono's update semantics)
-                        Optional<CommonCredential> previous = stored.stream()
-                                .filter(s -> s.getType().equals(c.getType()) && s.getAuthId().equals(c.getAuthId()))
-                                .findFirst();
-                        if (previous.isPresent()) {
-                            try {
-                                c.merge(previous.get());
-                            } catch (IllegalArgumentException | IllegalStateException e) {
-                                return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_BAD_REQUEST,
-                                        "credentials of type " + c.getType() + " for auth-id " + c.getAuthId() + ": " + e.getMessage()));
-                            }
-                        }
-                        c.createMissingSecretIds();
-                        merged.add(c);
+                    List<CommonCredential> merged;
+                    try {
+                        merged = merge(credentials, stored);
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_BAD_REQUEST, e.getMessage()));
                     }
-                    return store.updateCredentials(key.getTenantId(), key.getDeviceId(), RegistryJson.writeCredentials(merged), resourceVersion);
+                    String json = RegistryJson.writeCredentials(merged);
+                    List<CommonCredential> claimed = new ArrayList<>();
+                    return claimAll(key, merged, claimed)
+                            .compose(v -> store.updateCredentials(tenantId, deviceId, json, resourceVersion))
+                            .recover(t -> releaseAll(key, claimed).transform(r -> Future.failedFuture(t)))
+                            .compose(version -> {
+                                List<Future<Void>> lookups = new ArrayList<>();
+                                merged.forEach(c -> lookups.add(store.writeAuthIdCredential(tenantId, c.getType(), c.getAuthId(),
+                                        deviceId, RegistryJson.writeCredential(c))));
+                                stored.stream().filter(old -> merged.stream().noneMatch(c -> sameKey(c, old)))
+                                        .forEach(old -> lookups.add(store.releaseAuthId(tenantId, old.getType(), old.getAuthId(), deviceId)));
+                                return Future.all(lookups).map(version);
+                            });
                 })
                 .map(v -> OperationResult.ok(HttpURLConnection.HTTP_NO_CONTENT, (Void) null, Optional.empty(), Optional.of(v)));
+    }
+
+    private static List<CommonCredential> merge(List<CommonCredential> credentials, List<CommonCredential> stored) {
+        List<CommonCredential> merged = new ArrayList<>();
+        for (CommonCredential c : credentials) {
+            // a secret sent with only its id keeps the stored secret (Hono's update semantics)
+            stored.stream().filter(s -> sameKey(s, c)).findFirst().ifPresent(c::merge);
+            c.createMissingSecretIds();
+            merged.add(c);
+        }
+        return merged;
+    }
+
+    private static boolean sameKey(CommonCredential a, CommonCredential b) {
+        return a.getType().equals(b.getType()) && a.getAuthId().equals(b.getAuthId());
+    }
+
+    /** Claims every auth-id in order; those this request newly claimed are added to {@code claimed}. */
+    private Future<Void> claimAll(DeviceKey key, List<CommonCredential> credentials, List<CommonCredential> claimed) {
+        Future<Void> chain = Future.succeededFuture();
+        for (CommonCredential c : credentials) {
+            chain = chain.compose(v -> store.claimAuthId(key.getTenantId(), c.getType(), c.getAuthId(), key.getDeviceId())
+                    .map(isNew -> {
+                        if (isNew) {
+                            claimed.add(c);
+                        }
+                        return (Void) null;
+                    }));
+        }
+        return chain;
+    }
+
+    private Future<Void> releaseAll(DeviceKey key, List<CommonCredential> claimed) {
+        List<Future<Void>> releases = new ArrayList<>();
+        claimed.forEach(c -> releases.add(store.releaseAuthId(key.getTenantId(), c.getType(), c.getAuthId(), key.getDeviceId())));
+        return Future.all(releases).mapEmpty();
     }
 
     @Override

@@ -63,6 +63,11 @@ final class RegistryJson {
         }
     }
 
+    /** Serialises one credential (already checked by {@link #writeCredentials}) for the auth-id lookup. */
+    static String writeCredential(CommonCredential credential) {
+        return writeCredentials(List.of(credential));
+    }
+
     static List<CommonCredential> readCredentials(String json) {
         try {
             return mapper().readValue(json, CREDENTIALS);

@@ -31,6 +31,7 @@ final class RegistryStore {
     static final String TENANTS = "tenants";
     static final String DEVICES = "devices";
     static final String CREDENTIALS = "credentials";
+    static final String CREDENTIALS_BY_AUTH_ID = "credentials_by_auth_id";
 
     private final Vertx vertx;
     private final CqlSession session;
@@ -79,6 +80,11 @@ final class RegistryStore {
         session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".credentials ("
                 + " tenant_id text, device_id text, version text, credentials text, updated timestamp,"
                 + " PRIMARY KEY ((tenant_id), device_id))");
+        // which device owns an auth-id of a type within a tenant (unique, claimed with LWT), with that single
+        // credential for the Credentials API lookup the protocol adapters will make at connect
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".credentials_by_auth_id ("
+                + " tenant_id text, type text, auth_id text, device_id text, credential text,"
+                + " PRIMARY KEY ((tenant_id), type, auth_id))");
         return new RegistryStore(vertx, session, keyspace);
     }
 
@@ -118,6 +124,7 @@ final class RegistryStore {
                 // the tenant is gone: its devices and credentials go with it (whole-partition deletes)
                 .compose(v -> run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
+                .compose(v -> run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ?", tenantId))
                 .mapEmpty();
     }
 
@@ -151,13 +158,56 @@ final class RegistryStore {
                 List.of(version, json, Instant.now(), tenantId, deviceId), ifMatch, "device " + deviceId).map(version);
     }
 
-    /** Deletes the device, then its credentials. */
+    /** Deletes the device, then its credentials and its auth-id claims. */
     Future<Void> deleteDevice(String tenantId, String deviceId, Optional<String> ifMatch) {
         return conditional("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ? AND device_id = ?",
                 List.of(tenantId, deviceId), ifMatch, "device " + deviceId)
-                .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ? AND device_id = ? IF EXISTS",
-                        tenantId, deviceId))
+                .compose(v -> readCredentials(tenantId, deviceId))
+                .compose(row -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ? AND device_id = ? IF EXISTS",
+                        tenantId, deviceId).map(row))
+                .compose(row -> {
+                    List<Future<Void>> releases = new ArrayList<>();
+                    row.ifPresent(r -> RegistryJson.readCredentials(r.json()).forEach(c ->
+                            releases.add(releaseAuthId(tenantId, c.getType(), c.getAuthId(), deviceId))));
+                    return Future.all(releases);
+                })
                 .mapEmpty();
+    }
+
+    // ---- auth-id ownership
+
+    /**
+     * Claims an auth-id of a type for a device.
+     *
+     * @return a future with {@code true} when this call made the claim, {@code false} when the device already
+     *         held it; failed with 409 when another device holds it
+     */
+    Future<Boolean> claimAuthId(String tenantId, String type, String authId, String deviceId) {
+        return run("INSERT INTO " + keyspace + ".credentials_by_auth_id (tenant_id, type, auth_id, device_id) VALUES (?, ?, ?, ?) IF NOT EXISTS",
+                tenantId, type, authId, deviceId).compose(rs -> {
+                    if (rs.wasApplied()) {
+                        return Future.succeededFuture(true);
+                    }
+                    Row row = rs.one();
+                    String owner = row == null ? null : row.getString("device_id");
+                    return deviceId.equals(owner) ? Future.succeededFuture(false)
+                            : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
+                                    "auth-id " + authId + " of type " + type + " is already used by another device of tenant " + tenantId));
+                });
+    }
+
+    /** Gives up a device's claim on an auth-id; a claim held by another device is left alone. */
+    Future<Void> releaseAuthId(String tenantId, String type, String authId, String deviceId) {
+        return run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ? AND type = ? AND auth_id = ? IF device_id = ?",
+                tenantId, type, authId, deviceId).mapEmpty();
+    }
+
+    /** Stores the single credential (hashed secrets only) under the device's claim on its auth-id. */
+    Future<Void> writeAuthIdCredential(String tenantId, String type, String authId, String deviceId, String credentialJson) {
+        return run("UPDATE " + keyspace + ".credentials_by_auth_id SET credential = ? WHERE tenant_id = ? AND type = ? AND auth_id = ? IF device_id = ?",
+                credentialJson, tenantId, type, authId, deviceId).compose(rs -> rs.wasApplied() ? Future.succeededFuture()
+                        : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
+                                "auth-id " + authId + " of type " + type + " was claimed by another device concurrently")));
     }
 
     /** Every device of a tenant as (id, JSON), read page by page. */
@@ -169,6 +219,7 @@ final class RegistryStore {
     Future<Void> deleteDevicesOfTenant(String tenantId) {
         return run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId)
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
+                .compose(v -> run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ?", tenantId))
                 .mapEmpty();
     }
 

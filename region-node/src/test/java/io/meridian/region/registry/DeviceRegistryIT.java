@@ -307,9 +307,11 @@ class DeviceRegistryIT {
         // what Cassandra holds: every column of every credentials row, as text
         try (CqlSession cql = session(euCassandra)) {
             StringBuilder all = new StringBuilder();
-            for (Row row : cql.execute("SELECT * FROM meridian_registry.credentials")) {
-                for (ColumnDefinition column : row.getColumnDefinitions()) {
-                    all.append(row.getObject(column.getName())).append('\n');
+            for (String table : List.of("credentials", "credentials_by_auth_id")) {
+                for (Row row : cql.execute("SELECT * FROM meridian_registry." + table)) {
+                    for (ColumnDefinition column : row.getColumnDefinitions()) {
+                        all.append(row.getObject(column.getName())).append('\n');
+                    }
                 }
             }
             assertTrue(all.toString().contains(authId), "the scan must see the new credentials");
@@ -321,6 +323,12 @@ class DeviceRegistryIT {
             assertEquals("bcrypt", secret.getString("hash-function"));
             assertTrue(new SpringBasedHonoPasswordEncoder(4).matches(plaintext, secret), "the stored bcrypt hash verifies the password");
             assertFalse(new SpringBasedHonoPasswordEncoder(4).matches(plaintext + "x", secret));
+
+            Row lookup = cql.execute("SELECT device_id, credential FROM meridian_registry.credentials_by_auth_id"
+                    + " WHERE tenant_id = ? AND type = ? AND auth_id = ?", LAMPCO, "hashed-password", authId).one();
+            assertNotNull(lookup, "the auth-id lookup row exists");
+            assertEquals(device, lookup.getString("device_id"));
+            assertTrue(lookup.getString("credential").contains("$2"), "the lookup row holds the bcrypt hash");
         }
 
         HttpResponse<String> md5 = client.send("PUT", path, lampAdmin, new JsonArray().add(new JsonObject().put("type", "hashed-password")
@@ -328,6 +336,57 @@ class DeviceRegistryIT {
                         .put("pwd-hash", Base64.getEncoder().encodeToString(new byte[16]))))).encode());
         assertEquals(400, md5.statusCode(), md5.body());
         assertErrorBody(md5);
+    }
+
+    @Test
+    void authIdOfAnotherDevice_is409_untilThatDeviceIsDeleted() throws Exception {
+        String first = "lamp-" + UUID.randomUUID();
+        String second = "lamp-" + UUID.randomUUID();
+        String authId = "shared-" + UUID.randomUUID();
+        String credentials = new JsonArray().add(new JsonObject().put("type", "hashed-password").put("auth-id", authId)
+                .put("secrets", new JsonArray().add(new JsonObject().put("pwd-plain", "pw-" + UUID.randomUUID())))).encode();
+        for (String d : List.of(first, second)) {
+            assertEquals(201, client.send("POST", uri(eu, "/v1/devices/" + LAMPCO + "/" + d), lampAdmin, "{}").statusCode());
+        }
+        assertEquals(204, client.send("PUT", uri(eu, "/v1/credentials/" + LAMPCO + "/" + first), lampAdmin, credentials).statusCode());
+
+        HttpResponse<String> taken = client.send("PUT", uri(eu, "/v1/credentials/" + LAMPCO + "/" + second), lampAdmin, credentials);
+        assertEquals(409, taken.statusCode(), taken.body());
+        assertErrorBody(taken);
+        assertEquals(0, new JsonArray(client.send("GET", uri(eu, "/v1/credentials/" + LAMPCO + "/" + second), lampAdmin, null).body()).size(),
+                "the refused update stored nothing");
+
+        assertEquals(204, client.send("DELETE", uri(eu, "/v1/devices/" + LAMPCO + "/" + first), lampAdmin, null).statusCode());
+        HttpResponse<String> free = client.send("PUT", uri(eu, "/v1/credentials/" + LAMPCO + "/" + second), lampAdmin, credentials);
+        assertEquals(204, free.statusCode(), free.body());
+    }
+
+    @Test
+    void secretSentWithOnlyItsId_keepsTheStoredHash() throws Exception {
+        String device = "lamp-" + UUID.randomUUID();
+        String authId = "keep-" + UUID.randomUUID();
+        String plaintext = "pw-" + UUID.randomUUID();
+        assertEquals(201, client.send("POST", uri(eu, "/v1/devices/" + LAMPCO + "/" + device), lampAdmin, "{}").statusCode());
+        URI path = uri(eu, "/v1/credentials/" + LAMPCO + "/" + device);
+        assertEquals(204, client.send("PUT", path, lampAdmin, new JsonArray().add(new JsonObject().put("type", "hashed-password")
+                .put("auth-id", authId).put("secrets", new JsonArray().add(new JsonObject().put("pwd-plain", plaintext)))).encode()).statusCode());
+        JsonArray metadata = new JsonArray(client.send("GET", path, lampAdmin, null).body());
+        String secretId = metadata.getJsonObject(0).getJsonArray("secrets").getJsonObject(0).getString("id");
+
+        // the metadata sent back as it was read, with a comment added
+        metadata.getJsonObject(0).put("comment", "renamed");
+        HttpResponse<String> put = client.send("PUT", path, lampAdmin, metadata.encode());
+        assertEquals(204, put.statusCode(), put.body());
+
+        try (CqlSession cql = session(euCassandra)) {
+            String stored = cql.execute("SELECT credentials FROM meridian_registry.credentials WHERE tenant_id = ? AND device_id = ?",
+                    LAMPCO, device).one().getString(0);
+            JsonObject credential = find(new JsonArray(stored), "hashed-password", authId);
+            assertEquals("renamed", credential.getString("comment"));
+            JsonObject secret = credential.getJsonArray("secrets").getJsonObject(0);
+            assertEquals(secretId, secret.getString("id"));
+            assertTrue(new SpringBasedHonoPasswordEncoder(4).matches(plaintext, secret), "the stored hash survived the update");
+        }
     }
 
     private static JsonObject find(JsonArray credentials, String type, String authId) {
