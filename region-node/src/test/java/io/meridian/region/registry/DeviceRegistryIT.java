@@ -251,6 +251,13 @@ class DeviceRegistryIT {
                 + enc("{\"field\":\"/ext\"}")), catalog, null);
         assertEquals(400, unsortable.statusCode(), unsortable.body());
         assertErrorBody(unsortable);
+
+        // deleting the tenant deletes its devices and their credentials
+        assertEquals(204, client.send("DELETE", uri(eu, "/v1/tenants/" + tenant), catalog, null).statusCode());
+        try (CqlSession cql = session(euCassandra)) {
+            assertEquals(0, cql.execute("SELECT device_id FROM meridian_registry.devices WHERE tenant_id = ?", tenant).all().size());
+            assertEquals(0, cql.execute("SELECT device_id FROM meridian_registry.credentials WHERE tenant_id = ?", tenant).all().size());
+        }
     }
 
     private JsonObject search(String tenant, String query) throws Exception {
