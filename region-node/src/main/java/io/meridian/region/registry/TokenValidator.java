@@ -2,11 +2,13 @@ package io.meridian.region.registry;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.net.MalformedURLException;
@@ -25,6 +27,9 @@ import java.util.Objects;
  * Blocking on a key fetch: call it from a worker thread.
  */
 final class TokenValidator {
+
+    private static final int KEY_FETCH_TIMEOUT_MS = 5000;
+    private static final int KEY_SET_SIZE_LIMIT = 256 * 1024;
 
     /** Clock skew tolerated on {@code exp} and {@code nbf}. */
     static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
@@ -50,7 +55,10 @@ final class TokenValidator {
 
     private static JWKSource<SecurityContext> remoteKeys(URI jwksUri) {
         try {
-            return JWKSourceBuilder.create(jwksUri.toURL()).retrying(true).build();
+            // nimbus's default HTTP timeouts (500 ms) are too tight for a Keycloak on a loaded machine
+            return JWKSourceBuilder.<SecurityContext>create(jwksUri.toURL(),
+                    new DefaultResourceRetriever(KEY_FETCH_TIMEOUT_MS, KEY_FETCH_TIMEOUT_MS, KEY_SET_SIZE_LIMIT))
+                    .retrying(true).build();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("jwksUri must be a URL, was " + jwksUri, e);
         }
@@ -60,6 +68,7 @@ final class TokenValidator {
      * Returns the verified claims.
      *
      * @throws InvalidTokenException with a message for the caller when the token must be refused
+     * @throws IllegalStateException when the realm's signing keys cannot be fetched (the caller answers 503)
      */
     JWTClaimsSet validate(String token) {
         JWTClaimsSet claims;
@@ -67,6 +76,8 @@ final class TokenValidator {
             claims = processor.process(token, null);
         } catch (ParseException e) {
             throw new InvalidTokenException("the bearer token is not a JWT");
+        } catch (KeySourceException e) {
+            throw new IllegalStateException("the realm's signing keys cannot be fetched", e);
         } catch (BadJOSEException e) {
             throw new InvalidTokenException("the bearer token's signature is not valid");
         } catch (JOSEException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -81,6 +82,15 @@ class TokenValidatorTest {
         String otherAudience = sign(claims().audience("account").build(), realmKey);
         assertEquals("the bearer token is not meant for audience meridian",
                 assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(otherAudience)).getMessage());
+    }
+
+    @Test
+    void unreachableSigningKeys_areAServiceProblem_notARefusal() throws Exception {
+        TokenValidator keysDown = new TokenValidator((selector, context) -> {
+            throw new KeySourceException("connection refused");
+        }, ISSUER, "meridian", Clock.fixed(NOW, ZoneOffset.UTC));
+        String token = sign(claims().build(), realmKey);
+        assertThrows(IllegalStateException.class, () -> keysDown.validate(token));
     }
 
     @Test
