@@ -85,6 +85,9 @@ final class RegistryStore {
         session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".credentials_by_auth_id ("
                 + " tenant_id text, type text, auth_id text, device_id text, credential text,"
                 + " PRIMARY KEY ((tenant_id), type, auth_id))");
+        // which tenant trusts a CA subject DN (unique across tenants, claimed with LWT): the X.509 tenant lookup
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".tenants_by_trust_anchor ("
+                + " subject_dn text PRIMARY KEY, tenant_id text)");
         return new RegistryStore(vertx, session, keyspace);
     }
 
@@ -171,6 +174,34 @@ final class RegistryStore {
                             releases.add(releaseAuthId(tenantId, c.getType(), c.getAuthId(), deviceId))));
                     return Future.all(releases);
                 })
+                .mapEmpty();
+    }
+
+    // ---- trust anchor ownership
+
+    /**
+     * Claims a trusted CA subject DN (RFC 2253) for a tenant.
+     *
+     * @return a future with {@code true} when this call made the claim, {@code false} when the tenant already
+     *         held it; failed with 409 when another tenant holds it
+     */
+    Future<Boolean> claimTrustAnchor(String subjectDn, String tenantId) {
+        return run("INSERT INTO " + keyspace + ".tenants_by_trust_anchor (subject_dn, tenant_id) VALUES (?, ?) IF NOT EXISTS",
+                subjectDn, tenantId).compose(rs -> {
+                    if (rs.wasApplied()) {
+                        return Future.succeededFuture(true);
+                    }
+                    Row row = rs.one();
+                    String owner = row == null ? null : row.getString("tenant_id");
+                    return tenantId.equals(owner) ? Future.succeededFuture(false)
+                            : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
+                                    "trusted CA " + subjectDn + " is already used by another tenant"));
+                });
+    }
+
+    /** Gives up a tenant's claim on a trusted CA subject DN; another tenant's claim is left alone. */
+    Future<Void> releaseTrustAnchor(String subjectDn, String tenantId) {
+        return run("DELETE FROM " + keyspace + ".tenants_by_trust_anchor WHERE subject_dn = ? IF tenant_id = ?", subjectDn, tenantId)
                 .mapEmpty();
     }
 

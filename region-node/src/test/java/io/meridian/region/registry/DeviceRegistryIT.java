@@ -149,6 +149,36 @@ class DeviceRegistryIT {
         assertErrorBody(gone);
     }
 
+    @Test
+    void trustedCaSubjectDn_belongsToOneTenantOnly() throws Exception {
+        String first = "ca-a-" + UUID.randomUUID();
+        String second = "ca-b-" + UUID.randomUUID();
+        String dn = "CN=Shared CA " + UUID.randomUUID() + ",O=Test";
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        String publicKey = Base64.getUrlEncoder().withoutPadding().encodeToString(rsa.generateKeyPair().getPublic().getEncoded());
+        String withCa = new JsonObject().put("trusted-ca", new JsonArray().add(new JsonObject().put("subject-dn", dn)
+                .put("public-key", publicKey).put("algorithm", "RSA")
+                .put("not-before", "2026-01-01T00:00:00Z").put("not-after", "2036-01-01T00:00:00Z"))).encode();
+
+        assertEquals(201, client.send("POST", uri(eu, "/v1/tenants/" + first), catalog, withCa).statusCode());
+        HttpResponse<String> taken = client.send("POST", uri(eu, "/v1/tenants/" + second), catalog, withCa);
+        assertEquals(409, taken.statusCode(), taken.body());
+        assertErrorBody(taken);
+        assertEquals(404, client.send("GET", uri(eu, "/v1/tenants/" + second), catalog, null).statusCode(), "the refused tenant was not stored");
+
+        // the first tenant stops trusting the CA: the DN is free again
+        assertEquals(204, client.send("PUT", uri(eu, "/v1/tenants/" + first), catalog, "{}").statusCode());
+        HttpResponse<String> free = client.send("POST", uri(eu, "/v1/tenants/" + second), catalog, withCa);
+        assertEquals(201, free.statusCode(), free.body());
+        HttpResponse<String> back = client.send("PUT", uri(eu, "/v1/tenants/" + first), catalog, withCa);
+        assertEquals(409, back.statusCode(), back.body());
+
+        // deleting the owner frees it too
+        assertEquals(204, client.send("DELETE", uri(eu, "/v1/tenants/" + second), catalog, null).statusCode());
+        assertEquals(204, client.send("PUT", uri(eu, "/v1/tenants/" + first), catalog, withCa).statusCode());
+    }
+
     // ---- devices
 
     @Test
