@@ -1,6 +1,9 @@
 package io.meridian.region.registry;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -17,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.client.ServerErrorException;
 
 /**
  * The registry's tables in the region's own Cassandra keyspace, and the conditional (LWT) writes that give
@@ -118,12 +122,13 @@ final class RegistryStore {
     Future<String> updateTenant(String tenantId, String json, Optional<String> ifMatch) {
         String version = newVersion();
         return conditional("UPDATE " + keyspace + ".tenants SET version = ?, tenant = ?, updated = ? WHERE tenant_id = ?",
-                List.of(version, json, Instant.now(), tenantId), ifMatch, "tenant " + tenantId).map(version);
+                List.of(version, json, Instant.now(), tenantId), tenantKey(tenantId), Optional.of(version), ifMatch,
+                "tenant " + tenantId).map(version);
     }
 
     Future<Void> deleteTenant(String tenantId, Optional<String> ifMatch) {
-        return conditional("DELETE FROM " + keyspace + ".tenants WHERE tenant_id = ?", List.of(tenantId), ifMatch,
-                "tenant " + tenantId)
+        return conditional("DELETE FROM " + keyspace + ".tenants WHERE tenant_id = ?", List.of(tenantId), tenantKey(tenantId),
+                Optional.empty(), ifMatch, "tenant " + tenantId)
                 // the tenant is gone: its devices and credentials go with it (whole-partition deletes)
                 .compose(v -> run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
@@ -158,13 +163,14 @@ final class RegistryStore {
     Future<String> updateDevice(String tenantId, String deviceId, String json, Optional<String> ifMatch) {
         String version = newVersion();
         return conditional("UPDATE " + keyspace + ".devices SET version = ?, device = ?, updated = ? WHERE tenant_id = ? AND device_id = ?",
-                List.of(version, json, Instant.now(), tenantId, deviceId), ifMatch, "device " + deviceId).map(version);
+                List.of(version, json, Instant.now(), tenantId, deviceId), deviceKey(DEVICES, tenantId, deviceId), Optional.of(version),
+                ifMatch, "device " + deviceId).map(version);
     }
 
     /** Deletes the device, then its credentials and its auth-id claims. */
     Future<Void> deleteDevice(String tenantId, String deviceId, Optional<String> ifMatch) {
         return conditional("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ? AND device_id = ?",
-                List.of(tenantId, deviceId), ifMatch, "device " + deviceId)
+                List.of(tenantId, deviceId), deviceKey(DEVICES, tenantId, deviceId), Optional.empty(), ifMatch, "device " + deviceId)
                 .compose(v -> readCredentials(tenantId, deviceId))
                 .compose(row -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ? AND device_id = ? IF EXISTS",
                         tenantId, deviceId).map(row))
@@ -269,7 +275,8 @@ final class RegistryStore {
         String version = newVersion();
         Instant now = Instant.now();
         Future<Void> write = conditional("UPDATE " + keyspace + ".credentials SET version = ?, credentials = ?, updated = ? WHERE tenant_id = ? AND device_id = ?",
-                List.of(version, json, now, tenantId, deviceId), ifMatch, "credentials of device " + deviceId);
+                List.of(version, json, now, tenantId, deviceId), deviceKey(CREDENTIALS, tenantId, deviceId), Optional.of(version), ifMatch,
+                "credentials of device " + deviceId);
         if (ifMatch.isPresent()) {
             return write.map(version);
         }
@@ -288,11 +295,29 @@ final class RegistryStore {
         return t instanceof ClientErrorException e && e.getErrorCode() == HttpURLConnection.HTTP_NOT_FOUND;
     }
 
+    /** The row a conditional write targets, for reading its version back. */
+    private record RowKey(String versionQuery, List<Object> values) {
+    }
+
+    private RowKey tenantKey(String tenantId) {
+        return new RowKey("SELECT version FROM " + keyspace + ".tenants WHERE tenant_id = ?", List.of(tenantId));
+    }
+
+    private RowKey deviceKey(String table, String tenantId, String deviceId) {
+        return new RowKey("SELECT version FROM " + keyspace + "." + table + " WHERE tenant_id = ? AND device_id = ?",
+                List.of(tenantId, deviceId));
+    }
+
     /**
      * Runs an UPDATE or DELETE with {@code IF version = ?} (If-Match) or {@code IF EXISTS}. Not applied means
      * 412 when the row exists with another version, 404 when there is no row.
+     *
+     * <p>A Paxos timeout (for example under contention) leaves the outcome unknown. A SERIAL read of the row
+     * settles it: our new version (or, for a delete, no row) means the write applied; another version than
+     * If-Match means another writer won (412); otherwise nothing applied and the caller gets 503 to retry.
      */
-    private Future<Void> conditional(String cql, List<Object> values, Optional<String> ifMatch, String what) {
+    private Future<Void> conditional(String cql, List<Object> values, RowKey key, Optional<String> newVersion,
+                                     Optional<String> ifMatch, String what) {
         List<Object> bound = new ArrayList<>(values);
         String condition;
         if (ifMatch.isPresent()) {
@@ -307,19 +332,53 @@ final class RegistryStore {
             }
             Row row = rs.one();
             boolean exists = row != null && row.getColumnDefinitions().contains("version") && !row.isNull("version");
-            return Future.failedFuture(exists
-                    ? new ClientErrorException(HttpURLConnection.HTTP_PRECON_FAILED, "resource version of " + what + " does not match If-Match")
-                    : new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND, what + " not found"));
+            return Future.failedFuture(exists ? versionMismatch(what) : notFound(what));
+        }, failure -> failure instanceof WriteTimeoutException || failure instanceof CASWriteUnknownException
+                ? settle(key, newVersion, ifMatch, what, failure)
+                : Future.failedFuture(failure));
+    }
+
+    private Future<Void> settle(RowKey key, Optional<String> newVersion, Optional<String> ifMatch, String what, Throwable timeout) {
+        return runSerial(key.versionQuery(), key.values().toArray()).compose(rs -> {
+            Row row = rs.one();
+            Optional<String> current = Optional.ofNullable(row).map(r -> r.getString("version"));
+            if (newVersion.isPresent() ? current.equals(newVersion) : current.isEmpty()) {
+                return Future.succeededFuture();
+            }
+            if (current.isEmpty()) {
+                return Future.failedFuture(notFound(what));
+            }
+            if (ifMatch.isPresent() && !ifMatch.equals(current)) {
+                return Future.failedFuture(versionMismatch(what));
+            }
+            return Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_UNAVAILABLE,
+                    "the write of " + what + " timed out under contention and was not applied; retry", timeout));
         });
+    }
+
+    private static ClientErrorException versionMismatch(String what) {
+        return new ClientErrorException(HttpURLConnection.HTTP_PRECON_FAILED, "resource version of " + what + " does not match If-Match");
+    }
+
+    private static ClientErrorException notFound(String what) {
+        return new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND, what + " not found");
+    }
+
+    /** As {@link #run}, at LOCAL_SERIAL consistency, which also completes any in-flight Paxos round. */
+    private Future<AsyncResultSet> runSerial(String cql, Object... values) {
+        return prepare(cql).compose(ps -> execute(ps.bind(values).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)));
     }
 
     /** Prepares (once per statement text, without blocking) and runs a statement. */
     private Future<AsyncResultSet> run(String cql, Object... values) {
+        return prepare(cql).compose(ps -> execute(ps.bind(values)));
+    }
+
+    private Future<PreparedStatement> prepare(String cql) {
         PreparedStatement known = prepared.get(cql);
-        Future<PreparedStatement> statement = known != null ? Future.succeededFuture(known)
+        return known != null ? Future.succeededFuture(known)
                 : Future.fromCompletionStage(session.prepareAsync(cql), vertx.getOrCreateContext())
                         .onSuccess(ps -> prepared.put(cql, ps));
-        return statement.compose(ps -> execute(ps.bind(values)));
     }
 
     private Future<AsyncResultSet> execute(Statement<?> statement) {

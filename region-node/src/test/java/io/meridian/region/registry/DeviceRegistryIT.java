@@ -93,7 +93,9 @@ class DeviceRegistryIT {
             }
         }
         await(Future.all(stops));
-        await(vertx.close());
+        if (vertx != null) {
+            await(vertx.close());
+        }
     }
 
     private static RegistryConfig config(String region, CassandraService cassandra, URI issuer) {
