@@ -152,7 +152,24 @@ final class RegistryStore {
                 .compose(rs -> rs.wasApplied() ? Future.succeededFuture(version)
                         : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
                                 "device " + deviceId + " already exists in tenant " + tenantId)))
-                .compose(v -> execute(insertCredentials.bind(tenantId, deviceId, newVersion(), "[]", now)).map(version));
+                .compose(v -> execute(insertCredentials.bind(tenantId, deviceId, newVersion(), "[]", now)))
+                .compose(rs -> rs.wasApplied() ? Future.succeededFuture() : resetOrphanedCredentials(tenantId, deviceId))
+                .map(version);
+    }
+
+    /**
+     * A credentials row without its device is left over from an interrupted delete of a device with the same
+     * id. A new device must not inherit those secrets: release their auth-ids and empty the row.
+     */
+    private Future<Void> resetOrphanedCredentials(String tenantId, String deviceId) {
+        return readCredentials(tenantId, deviceId).compose(row -> {
+            List<Future<Void>> releases = new ArrayList<>();
+            row.ifPresent(r -> RegistryJson.readCredentials(r.json()).forEach(c ->
+                    releases.add(releaseAuthId(tenantId, c.getType(), c.getAuthId(), deviceId))));
+            return Future.all(releases);
+        }).compose(v -> run("UPDATE " + keyspace + ".credentials SET version = ?, credentials = '[]', updated = ?"
+                + " WHERE tenant_id = ? AND device_id = ? IF EXISTS", newVersion(), Instant.now(), tenantId, deviceId))
+                .mapEmpty();
     }
 
     Future<Optional<Versioned>> readDevice(String tenantId, String deviceId) {

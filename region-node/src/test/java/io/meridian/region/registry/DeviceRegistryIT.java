@@ -428,6 +428,31 @@ class DeviceRegistryIT {
         }
     }
 
+    @Test
+    void recreatedDevice_doesNotInheritCredentialsLeftByAnInterruptedDelete() throws Exception {
+        String device = "lamp-" + UUID.randomUUID();
+        String authId = "orphan-" + UUID.randomUUID();
+        String orphan = new JsonArray().add(new JsonObject().put("type", "hashed-password").put("auth-id", authId)
+                .put("secrets", new JsonArray().add(new JsonObject().put("id", "s1").put("hash-function", "bcrypt")
+                        .put("pwd-hash", "$2a$04$abcdefghijklmnopqrstuuMxk3w8TnKLOxLgs9lB4F7gH6pGf9Jr2")))).encode();
+        // what a delete interrupted after removing the device row leaves behind
+        try (CqlSession cql = session(euCassandra)) {
+            cql.execute("INSERT INTO meridian_registry.credentials (tenant_id, device_id, version, credentials) VALUES (?, ?, ?, ?)",
+                    LAMPCO, device, "old", orphan);
+            cql.execute("INSERT INTO meridian_registry.credentials_by_auth_id (tenant_id, type, auth_id, device_id, credential)"
+                    + " VALUES (?, ?, ?, ?, ?)", LAMPCO, "hashed-password", authId, device, orphan);
+        }
+        assertEquals(201, client.send("POST", uri(eu, "/v1/devices/" + LAMPCO + "/" + device), lampAdmin, "{}").statusCode());
+
+        HttpResponse<String> read = client.send("GET", uri(eu, "/v1/credentials/" + LAMPCO + "/" + device), lampAdmin, null);
+        assertEquals(200, read.statusCode(), read.body());
+        assertEquals(0, new JsonArray(read.body()).size(), "the new device has no credentials, was " + read.body());
+        try (CqlSession cql = session(euCassandra)) {
+            assertNull(cql.execute("SELECT device_id FROM meridian_registry.credentials_by_auth_id WHERE tenant_id = ? AND type = ? AND auth_id = ?",
+                    LAMPCO, "hashed-password", authId).one(), "the orphaned auth-id claim is released");
+        }
+    }
+
     private static JsonObject find(JsonArray credentials, String type, String authId) {
         for (Object o : credentials) {
             JsonObject c = (JsonObject) o;
