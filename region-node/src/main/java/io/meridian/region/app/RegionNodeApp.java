@@ -1,0 +1,118 @@
+package io.meridian.region.app;
+
+import io.meridian.region.registry.DeviceRegistry;
+import io.meridian.region.registry.RegistryConfig;
+import io.meridian.regions.RegionConfig;
+import io.meridian.regions.RegionConfigs;
+import io.vertx.core.Vertx;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region node's composition root. Today it wires one thing: the region's device registry, configured
+ * from the region's file in {@code region-configs}.
+ *
+ * <pre>
+ * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
+ * </pre>
+ *
+ * Overrides (system properties): {@code meridian.registry.port}, {@code meridian.registry.bind},
+ * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
+ * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
+ * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}; {@code MERIDIAN_CASSANDRA_USERNAME}
+ * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
+ */
+public final class RegionNodeApp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegionNodeApp.class);
+
+    private RegionNodeApp() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String regionId = args.length > 0 ? args[0] : System.getenv("MERIDIAN_REGION");
+        if (regionId == null || regionId.isBlank()) {
+            System.err.println("usage: RegionNodeApp <region-id>   (or set MERIDIAN_REGION)");
+            System.exit(2);
+        }
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        RegistryConfig config = registryConfig(configs, configs.require(regionId));
+        LOG.info("region node {} starting the device registry with:", regionId);
+        config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+
+        Vertx vertx = Vertx.vertx();
+        DeviceRegistry registry;
+        try {
+            registry = DeviceRegistry.start(vertx, config).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.error("region node {} could not start its device registry", regionId, e);
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("region node {} stopping", regionId);
+            registry.stop().eventually(() -> vertx.close()).onComplete(r -> stopped.countDown());
+            try {
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "region-node-shutdown"));
+        stopped.await();
+    }
+
+    /** The registry configuration of a region: its file's local ports, overridden by system properties. */
+    static RegistryConfig registryConfig(RegionConfigs configs, RegionConfig region) {
+        int cql = region.localPorts().cassandraCql();
+        List<InetSocketAddress> contactPoints = contactPoints(System.getProperty("meridian.cassandra.contactPoints", "127.0.0.1:" + cql));
+        URI issuer = URI.create(System.getProperty("meridian.keycloak.issuer",
+                "http://127.0.0.1:" + configs.localServices().keycloak() + "/realms/meridian"));
+        int port = intProperty("meridian.registry.port", region.localPorts().registryApi());
+        int rf = intProperty("meridian.registry.replicationFactor", 1);
+        RegistryConfig defaults = RegistryConfig.local(region.id().value(), System.getProperty("meridian.registry.bind", "127.0.0.1"),
+                port, contactPoints.get(0), System.getProperty("meridian.cassandra.datacenter", "datacenter1"), issuer);
+        Optional<String> user = Optional.ofNullable(System.getenv("MERIDIAN_CASSANDRA_USERNAME"));
+        Optional<String> password = Optional.ofNullable(System.getenv("MERIDIAN_CASSANDRA_PASSWORD"));
+        return new RegistryConfig(defaults.regionId(), defaults.bindAddress(), defaults.port(), contactPoints,
+                defaults.localDatacenter(), System.getProperty("meridian.registry.keyspace", defaults.keyspace()),
+                Map.of("class", "SimpleStrategy", "replication_factor", rf), user, password, defaults.issuer(),
+                defaults.jwksUri(), defaults.audience(), defaults.catalogClientId(),
+                intProperty("meridian.registry.bcryptCost", defaults.bcryptCost()), defaults.maxBcryptCost());
+    }
+
+    private static List<InetSocketAddress> contactPoints(String value) {
+        List<InetSocketAddress> points = new ArrayList<>();
+        for (String hostPort : value.split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("meridian.cassandra.contactPoints must be host:port[,host:port...], was " + value);
+            }
+            points.add(new InetSocketAddress(hostPort.substring(0, colon).trim(), intValue("meridian.cassandra.contactPoints", hostPort.substring(colon + 1).trim())));
+        }
+        return points;
+    }
+
+    private static int intProperty(String name, int defaultValue) {
+        String value = System.getProperty(name);
+        return value == null ? defaultValue : intValue(name, value);
+    }
+
+    private static int intValue(String name, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, was " + value, e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.meridian.region.registry;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Validates a Keycloak access token: its RS256 signature against the realm's published keys (fetched and
+ * cached by nimbus-jose-jwt, refetched for an unknown key id), then issuer, expiry and audience.
+ * Blocking on a key fetch: call it from a worker thread.
+ */
+final class TokenValidator {
+
+    private static final int KEY_FETCH_TIMEOUT_MS = 5000;
+    private static final int KEY_SET_SIZE_LIMIT = 256 * 1024;
+
+    /** Clock skew tolerated on {@code exp} and {@code nbf}. */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final String issuer;
+    private final String audience;
+    private final Clock clock;
+
+    TokenValidator(URI jwksUri, String issuer, String audience, Clock clock) {
+        this(remoteKeys(jwksUri), issuer, audience, clock);
+    }
+
+    /** With the signing keys from the given source. */
+    TokenValidator(JWKSource<SecurityContext> keys, String issuer, String audience, Clock clock) {
+        this.issuer = Objects.requireNonNull(issuer, "issuer must not be null");
+        this.audience = Objects.requireNonNull(audience, "audience must not be null");
+        this.clock = Objects.requireNonNull(clock, "clock must not be null");
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
+        // claims are checked below against our own clock
+        processor.setJWTClaimsSetVerifier(null);
+    }
+
+    private static JWKSource<SecurityContext> remoteKeys(URI jwksUri) {
+        try {
+            // nimbus's default HTTP timeouts (500 ms) are too tight for a Keycloak on a loaded machine
+            return JWKSourceBuilder.<SecurityContext>create(jwksUri.toURL(),
+                    new DefaultResourceRetriever(KEY_FETCH_TIMEOUT_MS, KEY_FETCH_TIMEOUT_MS, KEY_SET_SIZE_LIMIT))
+                    .retrying(true).build();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("jwksUri must be a URL, was " + jwksUri, e);
+        }
+    }
+
+    /**
+     * Returns the verified claims.
+     *
+     * @throws InvalidTokenException with a message for the caller when the token must be refused
+     * @throws IllegalStateException when the realm's signing keys cannot be fetched (the caller answers 503)
+     */
+    JWTClaimsSet validate(String token) {
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(token, null);
+        } catch (ParseException e) {
+            throw new InvalidTokenException("the bearer token is not a JWT");
+        } catch (KeySourceException e) {
+            throw new IllegalStateException("the realm's signing keys cannot be fetched", e);
+        } catch (BadJOSEException e) {
+            throw new InvalidTokenException("the bearer token's signature is not valid");
+        } catch (JOSEException e) {
+            throw new InvalidTokenException("the bearer token's signature could not be checked");
+        }
+        if (!issuer.equals(claims.getIssuer())) {
+            throw new InvalidTokenException("the bearer token was not issued by " + issuer);
+        }
+        Instant now = clock.instant();
+        Date exp = claims.getExpirationTime();
+        if (exp == null || !exp.toInstant().plus(CLOCK_SKEW).isAfter(now)) {
+            throw new InvalidTokenException("the bearer token has expired");
+        }
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && nbf.toInstant().minus(CLOCK_SKEW).isAfter(now)) {
+            throw new InvalidTokenException("the bearer token is not valid yet");
+        }
+        List<String> aud = claims.getAudience();
+        if (aud == null || !aud.contains(audience)) {
+            throw new InvalidTokenException("the bearer token is not meant for audience " + audience);
+        }
+        return claims;
+    }
+
+    /** A token that must be refused with 401; the message is safe to show the caller. */
+    static final class InvalidTokenException extends RuntimeException {
+        InvalidTokenException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.meridian.region.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.meridian.region.registry.RegistryConfig;
+import io.meridian.regions.RegionConfig;
+import io.meridian.regions.RegionConfigs;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RegionNodeAppTest {
+
+    @Test
+    void registryConfig_comesFromTheRegionsFile() {
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        for (String id : List.of("eu-central", "af-south")) {
+            RegionConfig region = configs.require(id);
+            RegistryConfig config = RegionNodeApp.registryConfig(configs, region);
+
+            assertEquals(id, config.regionId());
+            assertEquals(region.localPorts().registryApi(), config.port());
+            assertEquals("127.0.0.1", config.bindAddress());
+            assertEquals(region.localPorts().cassandraCql(), config.cassandraContactPoints().get(0).getPort());
+            assertEquals(URI.create("http://127.0.0.1:" + configs.localServices().keycloak() + "/realms/meridian"), config.issuer());
+            assertEquals("meridian_registry", config.keyspace());
+        }
+    }
+}

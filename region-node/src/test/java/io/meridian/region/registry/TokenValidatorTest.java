@@ -1,0 +1,100 @@
+package io.meridian.region.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TokenValidatorTest {
+
+    private static final String ISSUER = "http://127.0.0.1:18080/realms/meridian";
+    private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+    private static RSAKey realmKey;
+    private static RSAKey otherKey;
+
+    private final TokenValidator validator = new TokenValidator(new ImmutableJWKSet<>(new JWKSet(realmKey.toPublicJWK())),
+            ISSUER, "meridian", Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @BeforeAll
+    static void keys() throws JOSEException {
+        realmKey = new RSAKeyGenerator(2048).keyID("realm").generate();
+        otherKey = new RSAKeyGenerator(2048).keyID("realm").generate();
+    }
+
+    private static JWTClaimsSet.Builder claims() {
+        return new JWTClaimsSet.Builder().issuer(ISSUER).audience("meridian").claim("azp", "catalog")
+                .expirationTime(Date.from(NOW.plusSeconds(300)));
+    }
+
+    private static String sign(JWTClaimsSet claims, RSAKey key) throws JOSEException {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return jwt.serialize();
+    }
+
+    @Test
+    void validToken_yieldsItsClaims() throws Exception {
+        assertEquals("catalog", validator.validate(sign(claims().build(), realmKey)).getStringClaim("azp"));
+    }
+
+    @Test
+    void tokenSignedByAnotherKeyWithTheSameKid_isRefused() throws Exception {
+        String token = sign(claims().build(), otherKey);
+        assertEquals("the bearer token's signature is not valid",
+                assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(token)).getMessage());
+    }
+
+    @Test
+    void expiredToken_isRefused_beyondTheSkew() throws Exception {
+        String justExpired = sign(claims().expirationTime(Date.from(NOW.minus(TokenValidator.CLOCK_SKEW).minusSeconds(1))).build(), realmKey);
+        assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(justExpired));
+        String withinSkew = sign(claims().expirationTime(Date.from(NOW.minus(Duration.ofSeconds(5)))).build(), realmKey);
+        assertEquals(ISSUER, validator.validate(withinSkew).getIssuer());
+    }
+
+    @Test
+    void tokenWithoutExpiry_isRefused() throws Exception {
+        String token = sign(claims().expirationTime(null).build(), realmKey);
+        assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(token));
+    }
+
+    @Test
+    void otherIssuerOrAudience_isRefused() throws Exception {
+        String otherIssuer = sign(claims().issuer("http://localhost:18080/realms/meridian").build(), realmKey);
+        assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(otherIssuer));
+        String otherAudience = sign(claims().audience("account").build(), realmKey);
+        assertEquals("the bearer token is not meant for audience meridian",
+                assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate(otherAudience)).getMessage());
+    }
+
+    @Test
+    void unreachableSigningKeys_areAServiceProblem_notARefusal() throws Exception {
+        TokenValidator keysDown = new TokenValidator((selector, context) -> {
+            throw new KeySourceException("connection refused");
+        }, ISSUER, "meridian", Clock.fixed(NOW, ZoneOffset.UTC));
+        String token = sign(claims().build(), realmKey);
+        assertThrows(IllegalStateException.class, () -> keysDown.validate(token));
+    }
+
+    @Test
+    void notAJwt_isRefused() {
+        assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate("abc.def"));
+    }
+}
