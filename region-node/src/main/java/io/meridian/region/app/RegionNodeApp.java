@@ -7,6 +7,7 @@ import io.meridian.regions.RegionConfigs;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,14 +63,27 @@ public final class RegionNodeApp {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("region node {} stopping", regionId);
-            registry.stop().eventually(() -> vertx.close()).onComplete(r -> stopped.countDown());
-            try {
-                stopped.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            long t0 = System.nanoTime();
+            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
+            // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
+            awaitQuietly(vertx.close(), Duration.ofSeconds(2), "Vert.x");
+            LOG.info("region node {} stopped in {} ms", regionId, (System.nanoTime() - t0) / 1_000_000);
+            stopped.countDown();
         }, "region-node-shutdown"));
         stopped.await();
+    }
+
+    private static void awaitQuietly(io.vertx.core.Future<Void> future, Duration timeout, String what) {
+        try {
+            future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("{} did not confirm its stop within {} ms; exiting anyway", what, timeout.toMillis());
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("{} failed to stop cleanly", what, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The registry configuration of a region: its file's local ports, overridden by system properties. */
