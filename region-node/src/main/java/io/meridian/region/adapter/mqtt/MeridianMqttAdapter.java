@@ -19,6 +19,7 @@ import org.eclipse.hono.adapter.ProtocolAdapterProperties;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.client.ServiceInvocationException;
 import org.eclipse.hono.service.auth.DeviceUser;
 import org.eclipse.hono.util.Constants;
 import org.eclipse.hono.util.QoS;
@@ -117,8 +118,14 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                         .compose(v -> getRegistrationAssertion(device.getTenantId(), device.getDeviceId(), device, span.context()))
                         .map(device))
                 .onSuccess(device -> accept(endpoint, device, span))
-                .onFailure(t -> refuse(endpoint, span, client + " as " + endpoint.auth().getUsername(), MqttRefusals.reason(t),
-                        MqttRefusals.connackCode(t)));
+                .onFailure(t -> {
+                    if (!(t instanceof ServiceInvocationException)) {
+                        // not a registry or Kafka answer: a defect or an outage, so the log gets the stack trace
+                        log.warn("unexpected failure while connecting {}", client, t);
+                    }
+                    refuse(endpoint, span, client + " as " + endpoint.auth().getUsername(), MqttRefusals.reason(t),
+                            MqttRefusals.connackCode(t));
+                });
     }
 
     private static Future<TenantObject> requireEnabled(TenantObject tenant) {
@@ -203,6 +210,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                             endpoint.publishAcknowledge(message.messageId());
                         }
                     } else {
+                        if (!(sent.cause() instanceof ServiceInvocationException)) {
+                            log.warn("unexpected failure while forwarding {} of {}", message.topicName(), device, sent.cause());
+                        }
                         closeOn(endpoint, device, "could not forward " + message.topicName() + ": " + MqttRefusals.reason(sent.cause()));
                     }
                 });
