@@ -1,5 +1,6 @@
 package io.meridian.region.app;
 
+import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.regions.RegionConfig;
@@ -18,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The region node's composition root. Today it wires one thing: the region's device registry, configured
- * from the region's file in {@code region-configs}.
+ * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
+ * protocol adapter (which looks devices up in that registry in-process and sends to the region's Kafka),
+ * both configured from the region's file in {@code region-configs}.
  *
  * <pre>
  * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Overrides (system properties): {@code meridian.registry.port}, {@code meridian.registry.bind},
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
- * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}; {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
+ * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -46,8 +49,10 @@ public final class RegionNodeApp {
         }
         RegionConfigs configs = RegionConfigs.loadDefault();
         RegistryConfig config = registryConfig(configs, configs.require(regionId));
-        LOG.info("region node {} starting the device registry with:", regionId);
+        MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId));
+        LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
 
         Vertx vertx = Vertx.vertx();
         DeviceRegistry registry;
@@ -60,10 +65,23 @@ public final class RegionNodeApp {
             return;
         }
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
+        MqttAdapter mqtt;
+        try {
+            mqtt = MqttAdapter.start(vertx, mqttConfig, registry.adapterClients()).toCompletionStage().toCompletableFuture()
+                    .get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.error("region node {} could not start its MQTT adapter", regionId, e);
+            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("region node {} stopping", regionId);
             long t0 = System.nanoTime();
+            awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
@@ -103,6 +121,13 @@ public final class RegionNodeApp {
                 Map.of("class", "SimpleStrategy", "replication_factor", rf), user, password, defaults.issuer(),
                 defaults.jwksUri(), defaults.audience(), defaults.catalogClientId(),
                 intProperty("meridian.registry.bcryptCost", defaults.bcryptCost()), defaults.maxBcryptCost());
+    }
+
+    /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
+    static MqttAdapter.Config mqttConfig(RegionConfig region) {
+        return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()),
+                System.getProperty("meridian.kafka.bootstrap", "127.0.0.1:" + region.localPorts().kafka()));
     }
 
     private static List<InetSocketAddress> contactPoints(String value) {

@@ -30,8 +30,10 @@ public final class DeviceRegistry {
     private final CqlSession session;
     private final RegistryHttpServer server;
     private final String deploymentId;
+    private final AdapterRegistryClients adapterClients;
 
-    private DeviceRegistry(Vertx vertx, CqlSession session, RegistryHttpServer server, String deploymentId) {
+    private DeviceRegistry(Vertx vertx, CqlSession session, RegistryHttpServer server, String deploymentId, RegistryStore store) {
+        this.adapterClients = new AdapterRegistryClients(store);
         this.vertx = vertx;
         this.session = session;
         this.server = server;
@@ -63,7 +65,7 @@ public final class DeviceRegistry {
         }).compose(opened -> {
             RegistryHttpServer server = httpServer(vertx, config, clock, opened.store());
             return vertx.deployVerticle(server)
-                    .map(id -> new DeviceRegistry(vertx, opened.session(), server, id))
+                    .map(id -> new DeviceRegistry(vertx, opened.session(), server, id, opened.store()))
                     .onFailure(t -> opened.session().closeAsync());
         });
     }
@@ -74,6 +76,14 @@ public final class DeviceRegistry {
     /** The port the management API listens on. */
     public int port() {
         return server.port();
+    }
+
+    /**
+     * The registry as Hono's protocol adapters see it: tenant, registration and credentials lookups served
+     * in-process from this region's tables (no AMQP). Valid until {@link #stop()}.
+     */
+    public AdapterRegistryClients adapterClients() {
+        return adapterClients;
     }
 
     /** Stops the HTTP server and closes the Cassandra session. */

@@ -49,6 +49,7 @@ final class RegistryStore {
     private final PreparedStatement selectDevices;
     private final PreparedStatement insertCredentials;
     private final PreparedStatement selectCredentials;
+    private final PreparedStatement selectAuthIdCredential;
 
     private RegistryStore(Vertx vertx, CqlSession session, String keyspace) {
         this.vertx = vertx;
@@ -65,6 +66,8 @@ final class RegistryStore {
         insertCredentials = session.prepare("INSERT INTO " + keyspace + ".credentials (tenant_id, device_id, version, credentials, updated)"
                 + " VALUES (?, ?, ?, ?, ?) IF NOT EXISTS");
         selectCredentials = session.prepare("SELECT version, credentials FROM " + keyspace + ".credentials WHERE tenant_id = ? AND device_id = ?");
+        selectAuthIdCredential = session.prepare("SELECT device_id, credential FROM " + keyspace + ".credentials_by_auth_id"
+                + " WHERE tenant_id = ? AND type = ? AND auth_id = ?");
     }
 
     /**
@@ -134,6 +137,20 @@ final class RegistryStore {
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ?", tenantId))
                 .mapEmpty();
+    }
+
+    /** The device that owns an auth-id of a type, and that single credential's JSON. */
+    record AuthIdCredential(String deviceId, String credentialJson) {
+    }
+
+    /**
+     * Looks up the credential the protocol adapters authenticate against. A row whose credential is not yet
+     * written (an auth-id claimed by an update still in progress) counts as absent.
+     */
+    Future<Optional<AuthIdCredential>> readAuthIdCredential(String tenantId, String type, String authId) {
+        return execute(selectAuthIdCredential.bind(tenantId, type, authId)).map(rs -> Optional.ofNullable(rs.one())
+                .filter(r -> r.getString("credential") != null)
+                .map(r -> new AuthIdCredential(r.getString("device_id"), r.getString("credential"))));
     }
 
     /** Every tenant as (id, JSON); for the tenant search, which only the catalog may call. */

@@ -26,4 +26,17 @@ class RegionNodeAppTest {
             assertEquals("meridian_registry", config.keyspace());
         }
     }
+
+    @Test
+    void mqttConfig_comesFromTheRegionsFile() {
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        for (String id : List.of("eu-central", "af-south")) {
+            RegionConfig region = configs.require(id);
+            var config = RegionNodeApp.mqttConfig(region);
+
+            assertEquals(region.localPorts().mqtt(), config.port());
+            assertEquals("127.0.0.1", config.bindAddress());
+            assertEquals("127.0.0.1:" + region.localPorts().kafka(), config.kafkaBootstrapServers());
+        }
+    }
 }

@@ -19,20 +19,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /** A plain HTTP client for the management API and Keycloak's token endpoint, with bounded timeouts. */
-final class RegistryClient {
+public final class RegistryClient {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** An access token for a demo user (password grant through the CLI client). */
-    String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws IOException, InterruptedException {
+    public String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws IOException, InterruptedException {
         return token(keycloak, Map.of("grant_type", "password", "client_id", MeridianRealm.CLI_CLIENT,
                 "username", user.username(), "password", user.password()));
     }
 
     /** An access token for the catalog's service client (client credentials). */
-    String catalogToken(KeycloakService keycloak) throws IOException, InterruptedException {
+    public String catalogToken(KeycloakService keycloak) throws IOException, InterruptedException {
         return token(keycloak, Map.of("grant_type", "client_credentials", "client_id", MeridianRealm.CATALOG_CLIENT,
                 "client_secret", MeridianRealm.CATALOG_SECRET));
     }
@@ -48,7 +48,7 @@ final class RegistryClient {
         return new JsonObject(response.body()).getString("access_token");
     }
 
-    HttpResponse<String> send(String method, URI uri, String token, String body, String... headers) throws IOException, InterruptedException {
+    public HttpResponse<String> send(String method, URI uri, String token, String body, String... headers) throws IOException, InterruptedException {
         return http.send(request(method, uri, token, body, headers), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,0 +1,126 @@
+package io.meridian.region.registry;
+
+import io.opentracing.SpanContext;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.net.HttpURLConnection;
+import java.util.Objects;
+import javax.security.auth.x500.X500Principal;
+import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.client.ServerErrorException;
+import org.eclipse.hono.client.registry.CredentialsClient;
+import org.eclipse.hono.client.registry.DeviceRegistrationClient;
+import org.eclipse.hono.client.registry.TenantClient;
+import org.eclipse.hono.util.CredentialsObject;
+import org.eclipse.hono.util.RegistrationAssertion;
+import org.eclipse.hono.util.TenantObject;
+
+/**
+ * Hono's Tenant, Device Registration and Credentials client APIs, answered in-process from the region's
+ * registry tables: the production path of the region's protocol adapters, with no AMQP hop.
+ *
+ * <p>Failed futures follow Hono's client contract: a {@link ClientErrorException} with 404 when the tenant,
+ * the device or the credential does not exist or is disabled (a disabled tenant is returned, with
+ * {@code enabled} false, so that the adapter can refuse with 403), and a {@link ServerErrorException} with
+ * 503 when Cassandra cannot answer. Nothing is cached yet: every lookup reads Cassandra.
+ */
+public final class AdapterRegistryClients {
+
+    private final RegistryStore store;
+    private final Tenants tenants = new Tenants();
+    private final Registrations registrations = new Registrations();
+    private final Credentials credentials = new Credentials();
+
+    AdapterRegistryClients(RegistryStore store) {
+        this.store = Objects.requireNonNull(store, "store must not be null");
+    }
+
+    public TenantClient tenantClient() {
+        return tenants;
+    }
+
+    public DeviceRegistrationClient registrationClient() {
+        return registrations;
+    }
+
+    public CredentialsClient credentialsClient() {
+        return credentials;
+    }
+
+    private static <T> Future<T> unavailable(Throwable cause) {
+        if (cause instanceof ClientErrorException) {
+            return Future.failedFuture(cause);
+        }
+        return Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_UNAVAILABLE,
+                "device registry temporarily unavailable", cause));
+    }
+
+    private static <T> Future<T> notFound(String what) {
+        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND, what + " not found"));
+    }
+
+    /** Lifecycle of the in-process clients: nothing to open or close, the registry owns the session. */
+    private abstract static class InProcess {
+        public Future<Void> start() {
+            return Future.succeededFuture();
+        }
+
+        public Future<Void> stop() {
+            return Future.succeededFuture();
+        }
+    }
+
+    private final class Tenants extends InProcess implements TenantClient {
+        @Override
+        public Future<TenantObject> get(String tenantId, SpanContext context) {
+            Objects.requireNonNull(tenantId, "tenantId must not be null");
+            return store.readTenant(tenantId).recover(AdapterRegistryClients::unavailable)
+                    .compose(row -> row.isEmpty() ? notFound("tenant " + tenantId)
+                            : Future.succeededFuture(AdapterViews.tenantObject(tenantId, row.get().json())));
+        }
+
+        @Override
+        public Future<TenantObject> get(X500Principal subjectDn, SpanContext context) {
+            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND,
+                    "tenant lookup by trusted CA is not supported yet (X.509 client certificates)"));
+        }
+    }
+
+    private final class Registrations extends InProcess implements DeviceRegistrationClient {
+        @Override
+        public Future<RegistrationAssertion> assertRegistration(String tenantId, String deviceId, String gatewayId, SpanContext context) {
+            Objects.requireNonNull(tenantId, "tenantId must not be null");
+            Objects.requireNonNull(deviceId, "deviceId must not be null");
+            if (gatewayId != null && !gatewayId.equals(deviceId)) {
+                return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                        "publishing on behalf of another device (gateways) is not supported yet"));
+            }
+            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+                    .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
+                            .map(Future::succeededFuture)
+                            .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
+        }
+    }
+
+    private final class Credentials extends InProcess implements CredentialsClient {
+        @Override
+        public Future<CredentialsObject> get(String tenantId, String type, String authId, SpanContext context) {
+            return get(tenantId, type, authId, new JsonObject(), context);
+        }
+
+        @Override
+        public Future<CredentialsObject> get(String tenantId, String type, String authId, JsonObject clientContext, SpanContext context) {
+            Objects.requireNonNull(tenantId, "tenantId must not be null");
+            Objects.requireNonNull(type, "type must not be null");
+            Objects.requireNonNull(authId, "authId must not be null");
+            String what = type + " credentials " + authId + " of tenant " + tenantId;
+            return store.readAuthIdCredential(tenantId, type, authId).recover(AdapterRegistryClients::unavailable)
+                    .compose(row -> row.isEmpty() ? notFound(what)
+                            // a disabled or deleted device has no usable credentials (Hono's Credentials API)
+                            : registrations.assertRegistration(tenantId, row.get().deviceId(), null, context)
+                                    .compose(assertion -> AdapterViews.credentials(row.get().deviceId(), row.get().credentialJson())
+                                            .map(Future::succeededFuture)
+                                            .orElseGet(() -> notFound("enabled " + what))));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.meridian.region.registry;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Optional;
+import org.eclipse.hono.service.management.device.Device;
+import org.eclipse.hono.service.management.tenant.Tenant;
+import org.eclipse.hono.util.CredentialsObject;
+import org.eclipse.hono.util.RegistrationAssertion;
+import org.eclipse.hono.util.TenantObject;
+
+/** How the stored management documents read as the Tenant, Registration and Credentials API objects. */
+final class AdapterViews {
+
+    private AdapterViews() {
+    }
+
+    /**
+     * The Tenant API view of a stored tenant, disabled or not: its enabled flag and its per-adapter settings.
+     * Resource limits, tracing and trusted CAs are not carried over yet.
+     */
+    static TenantObject tenantObject(String tenantId, String tenantJson) {
+        Tenant tenant = RegistryJson.read(tenantJson, Tenant.class);
+        TenantObject result = TenantObject.from(tenantId, tenant.isEnabled());
+        if (tenant.getAdapters() != null) {
+            tenant.getAdapters().forEach(result::addAdapter);
+        }
+        return result;
+    }
+
+    /** The registration assertion of a stored device, empty when the device is disabled. */
+    static Optional<RegistrationAssertion> assertion(String deviceId, String deviceJson) {
+        Device device = RegistryJson.read(deviceJson, Device.class);
+        if (!device.isEnabled()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RegistrationAssertion(deviceId));
+    }
+
+    /**
+     * The Credentials API view of one stored credential: its enabled secrets (hashes, never passwords).
+     * Empty when the credential is disabled or has no enabled secret.
+     *
+     * @param credentialJson the {@code credential} column of {@code credentials_by_auth_id}
+     */
+    static Optional<CredentialsObject> credentials(String deviceId, String credentialJson) {
+        // stored as a one-element list, in the polymorphic form of the management model (RegistryJson)
+        JsonArray list = new JsonArray(credentialJson);
+        if (list.size() != 1) {
+            throw new IllegalStateException("a stored auth-id credential must be a list of one, was " + list.size() + " long");
+        }
+        JsonObject stored = list.getJsonObject(0);
+        if (Boolean.FALSE.equals(stored.getBoolean("enabled"))) {
+            return Optional.empty();
+        }
+        CredentialsObject result = new CredentialsObject(deviceId, stored.getString("auth-id"), stored.getString("type"));
+        JsonArray secrets = stored.getJsonArray("secrets", new JsonArray());
+        for (int i = 0; i < secrets.size(); i++) {
+            JsonObject secret = secrets.getJsonObject(i);
+            if (!Boolean.FALSE.equals(secret.getBoolean("enabled"))) {
+                result.addSecret(secret.copy());
+            }
+        }
+        return result.getSecrets() == null || result.getSecrets().isEmpty() ? Optional.empty() : Optional.of(result);
+    }
+}

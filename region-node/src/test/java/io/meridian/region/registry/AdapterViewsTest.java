@@ -1,0 +1,73 @@
+package io.meridian.region.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.eclipse.hono.util.CredentialsObject;
+import org.eclipse.hono.util.TenantObject;
+import org.junit.jupiter.api.Test;
+
+class AdapterViewsTest {
+
+    @Test
+    void tenant_keepsItsEnabledFlag() {
+        TenantObject enabled = AdapterViews.tenantObject("lampco", "{\"enabled\": true}");
+        assertEquals("lampco", enabled.getTenantId());
+        assertTrue(enabled.isEnabled());
+        assertFalse(AdapterViews.tenantObject("lampco", "{\"enabled\": false}").isEnabled());
+    }
+
+    @Test
+    void tenant_keepsItsAdapterSettings() {
+        TenantObject tenant = AdapterViews.tenantObject("lampco",
+                "{\"enabled\": true, \"adapters\": [{\"type\": \"hono-mqtt\", \"enabled\": false}]}");
+        assertFalse(tenant.isAdapterEnabled("hono-mqtt"));
+        assertTrue(AdapterViews.tenantObject("lampco", "{\"enabled\": true}").isAdapterEnabled("hono-mqtt"));
+    }
+
+    @Test
+    void disabledDevice_hasNoAssertion() {
+        assertEquals("lamp-1", AdapterViews.assertion("lamp-1", "{\"enabled\": true}").orElseThrow().getDeviceId());
+        assertTrue(AdapterViews.assertion("lamp-1", "{}").isPresent());
+        assertTrue(AdapterViews.assertion("lamp-1", "{\"enabled\": false}").isEmpty());
+    }
+
+    @Test
+    void credential_carriesOnlyEnabledHashedSecrets() {
+        JsonObject stored = new JsonObject().put("type", "hashed-password").put("auth-id", "lamp-1-auth")
+                .put("secrets", new JsonArray()
+                        .add(new JsonObject().put("id", "s1").put("hash-function", "bcrypt").put("pwd-hash", "$2a$04$abc"))
+                        .add(new JsonObject().put("id", "s2").put("enabled", false).put("hash-function", "bcrypt").put("pwd-hash", "$2a$04$old")));
+        CredentialsObject credentials = AdapterViews.credentials("lamp-1", new JsonArray().add(stored).encode()).orElseThrow();
+        assertEquals("lamp-1", credentials.getDeviceId());
+        assertEquals("lamp-1-auth", credentials.getAuthId());
+        assertEquals("hashed-password", credentials.getType());
+        assertEquals(1, credentials.getSecrets().size());
+        assertEquals("$2a$04$abc", credentials.getSecrets().getJsonObject(0).getString("pwd-hash"));
+    }
+
+    @Test
+    void disabledCredential_orNoSecret_isAbsent() {
+        assertTrue(AdapterViews.credentials("lamp-1", new JsonArray().add(new JsonObject().put("type", "hashed-password").put("auth-id", "a")
+                .put("enabled", false).put("secrets", new JsonArray().add(new JsonObject().put("pwd-hash", "x")))).encode()).isEmpty());
+        assertTrue(AdapterViews.credentials("lamp-1", new JsonArray().add(new JsonObject().put("type", "hashed-password").put("auth-id", "a")
+                .put("secrets", new JsonArray())).encode()).isEmpty());
+    }
+
+    @Test
+    void credential_asTheRegistryStoresIt_isReadable() {
+        // the lookup column is written by RegistryJson, with the management model's own serialisation
+        var secret = new org.eclipse.hono.service.management.credentials.PasswordSecret();
+        secret.setHashFunction("bcrypt");
+        secret.setPasswordHash("$2a$04$stored");
+        var credential = new org.eclipse.hono.service.management.credentials.PasswordCredential("lamp-1-auth", java.util.List.of(secret));
+        CredentialsObject read = AdapterViews.credentials("lamp-1", RegistryJson.writeCredential(credential)).orElseThrow();
+        assertEquals("lamp-1-auth", read.getAuthId());
+        assertEquals("hashed-password", read.getType());
+        assertEquals("$2a$04$stored", read.getSecrets().getJsonObject(0).getString("pwd-hash"));
+        assertEquals("bcrypt", read.getSecrets().getJsonObject(0).getString("hash-function"));
+    }
+}
