@@ -55,35 +55,26 @@ public final class PidReaper {
         List<PidFile> ended = new ArrayList<>();
         List<String> survivors = new ArrayList<>();
         // Signal all first and wait in parallel, so N services take one grace period, not N.
-        List<Thread> stoppers = new ArrayList<>();
+        List<Recorded> live = new ArrayList<>();
         for (Recorded r : recorded) {
-            if (!r.alive()) {
+            if (r.alive()) {
+                live.add(r);
+            } else {
                 delete(r.file());
-                continue;
             }
-            Thread t = new Thread(() -> {
-                Optional<ProcessHandle> handle = r.record().liveProcess();
-                boolean gone = handle.map(h -> ProcessTermination.terminate(h, grace)).orElse(true);
-                synchronized (ended) {
-                    if (gone) {
-                        ended.add(r.record());
-                        delete(r.file());
-                    } else {
-                        survivors.add(r.record().service() + " (PID " + r.record().pid() + ")");
-                    }
+        }
+        ProcessTermination.inParallel(live, r -> "meridian-reap-" + r.record().service(), r -> {
+            Optional<ProcessHandle> handle = r.record().liveProcess();
+            boolean gone = handle.map(h -> ProcessTermination.terminate(h, grace)).orElse(true);
+            synchronized (ended) {
+                if (gone) {
+                    ended.add(r.record());
+                    delete(r.file());
+                } else {
+                    survivors.add(r.record().service() + " (PID " + r.record().pid() + ")");
                 }
-            }, "meridian-reap-" + r.record().service());
-            stoppers.add(t);
-            t.start();
-        }
-        for (Thread t : stoppers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping recorded processes", e);
             }
-        }
+        });
         if (!survivors.isEmpty()) {
             throw new IllegalStateException("processes must be gone after SIGKILL, still alive: " + survivors);
         }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Ends a process and all of its descendants: SIGTERM first, SIGKILL to whatever is still alive after the
@@ -57,5 +59,30 @@ public final class ProcessTermination {
             }
         }
         return true;
+    }
+
+    /**
+     * Runs {@code stop} for every item at once, one thread each, and returns when all have finished, so
+     * that N processes take one grace period rather than N. {@code stop} must not throw; collect its
+     * failures yourself.
+     *
+     * @param threadName names each item's thread, for thread dumps
+     * @throws IllegalStateException when the calling thread is interrupted while waiting (its flag is set)
+     */
+    public static <T> void inParallel(List<T> items, Function<T, String> threadName, Consumer<T> stop) {
+        List<Thread> stoppers = new ArrayList<>();
+        for (T item : items) {
+            Thread t = new Thread(() -> stop.accept(item), threadName.apply(item));
+            stoppers.add(t);
+            t.start();
+        }
+        for (Thread t : stoppers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + t.getName(), e);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.meridian.local.service;
 
 import io.meridian.local.process.PidReaper;
+import io.meridian.local.process.ProcessTermination;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -191,28 +192,15 @@ public final class Federation implements AutoCloseable {
             running.clear();
         }
         List<String> errors = new ArrayList<>();
-        List<Thread> stoppers = new ArrayList<>();
-        for (BackingService s : all) {
-            Thread t = new Thread(() -> {
-                try {
-                    s.stop();
-                } catch (RuntimeException e) {
-                    synchronized (errors) {
-                        errors.add(s.name() + ": " + e.getMessage());
-                    }
-                }
-            }, "meridian-stop-" + s.name());
-            stoppers.add(t);
-            t.start();
-        }
-        for (Thread t : stoppers) {
+        ProcessTermination.inParallel(all, s -> "meridian-stop-" + s.name(), s -> {
             try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping services", e);
+                s.stop();
+            } catch (RuntimeException e) {
+                synchronized (errors) {
+                    errors.add(s.name() + ": " + e.getMessage());
+                }
             }
-        }
+        });
         if (!errors.isEmpty()) {
             throw new IllegalStateException("services must stop, these did not: " + errors);
         }
