@@ -1,10 +1,13 @@
 package io.meridian.region.app;
 
+import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -53,6 +56,7 @@ public final class RegionNodeApp {
         LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
 
         Vertx vertx = Vertx.vertx();
         DeviceRegistry registry;
@@ -67,7 +71,9 @@ public final class RegionNodeApp {
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
         MqttAdapter mqtt;
         try {
-            mqtt = MqttAdapter.start(vertx, mqttConfig, registry.adapterClients()).toCompletionStage().toCompletableFuture()
+            AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
+                    NoopTracerFactory.create(), new SimpleMeterRegistry());
+            mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
             LOG.error("region node {} could not start its MQTT adapter", regionId, e);
@@ -126,8 +132,12 @@ public final class RegionNodeApp {
     /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()),
-                System.getProperty("meridian.kafka.bootstrap", "127.0.0.1:" + region.localPorts().kafka()));
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+    }
+
+    /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */
+    static String kafkaBootstrap(RegionConfig region) {
+        return System.getProperty("meridian.kafka.bootstrap", "127.0.0.1:" + region.localPorts().kafka());
     }
 
     private static List<InetSocketAddress> contactPoints(String value) {

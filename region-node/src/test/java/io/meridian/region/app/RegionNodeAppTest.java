@@ -36,7 +36,7 @@ class RegionNodeAppTest {
 
             assertEquals(region.localPorts().mqtt(), config.port());
             assertEquals("127.0.0.1", config.bindAddress());
-            assertEquals("127.0.0.1:" + region.localPorts().kafka(), config.kafkaBootstrapServers());
+            assertEquals("127.0.0.1:" + region.localPorts().kafka(), RegionNodeApp.kafkaBootstrap(region));
         }
     }
 }

@@ -9,11 +9,14 @@ import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
+import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryClient;
 import io.meridian.region.registry.RegistryConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -76,9 +79,11 @@ class MqttAdapterIT {
         euKafka = federation.kafka("eu-central").bootstrapServers();
         euRegistry = await(DeviceRegistry.start(vertx, registryConfig("eu-central", federation.cassandra("eu-central"), keycloak.issuer())));
         afRegistry = await(DeviceRegistry.start(vertx, registryConfig("af-south", federation.cassandra("af-south"), keycloak.issuer())));
-        euMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0, euKafka), euRegistry.adapterClients()));
-        afMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0,
-                federation.kafka("af-south").bootstrapServers()), afRegistry.adapterClients()));
+        euMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
+                AdapterServices.create(vertx, euKafka, euRegistry.adapterClients(), NoopTracerFactory.create(), new SimpleMeterRegistry())));
+        afMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
+                AdapterServices.create(vertx, federation.kafka("af-south").bootstrapServers(), afRegistry.adapterClients(),
+                        NoopTracerFactory.create(), new SimpleMeterRegistry())));
         catalog = client.catalogToken(keycloak);
     }
 

@@ -1,4 +1,4 @@
-package io.meridian.region.adapter.mqtt;
+package io.meridian.region.adapter;
 
 import io.opentracing.SpanContext;
 import io.vertx.core.Future;
