@@ -6,8 +6,6 @@ import io.meridian.local.service.ProcessBackedService;
 import io.meridian.local.service.ServiceContext;
 import io.meridian.local.service.ServiceStartException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,15 +26,15 @@ import java.util.Objects;
  * Its Cassandra, Kafka and Keycloak addresses are those of the services of this federation that are already
  * ready, passed as system properties; its own ports come from region-configs (or are ephemeral in tests).
  *
- * <p>Ready when the Device Registry Management API answers HTTP (401 without a token) and the MQTT port
- * accepts connections.
+ * <p>Ready when the node's management port answers {@code /health/ready} with 200, which it does once its
+ * registry and every adapter serve.
  */
 public final class RegionNodeProcess extends ProcessBackedService {
 
     static final String MAIN_CLASS = "io.meridian.region.app.RegionNodeApp";
 
     /** What one node process is started with. */
-    public record Settings(String name, String regionId, int registryPort, int mqttPort, int maxHeapMb) {
+    public record Settings(String name, String regionId, int registryPort, int mqttPort, int managementPort, int maxHeapMb) {
         public Settings {
             Objects.requireNonNull(name, "name must not be null");
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -104,6 +102,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
         cmd.add("-Dmeridian.registry.port=" + settings.registryPort());
         cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
+        cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-cp");
         cmd.add(classpath(ServerRuntime.repoRoot()));
         cmd.add(MAIN_CLASS);
@@ -121,24 +120,19 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     @Override
     protected List<Integer> ports() {
-        return List.of(settings.registryPort(), settings.mqttPort());
+        return List.of(settings.registryPort(), settings.mqttPort(), settings.managementPort());
     }
 
     @Override
     protected boolean probe() throws Exception {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", settings.mqttPort()), 500);
-        } catch (IOException e) {
-            return false;
-        }
         HttpClient client = probeClient;
         if (client == null) {
             client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             probeClient = client;
         }
-        HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(registryUri() + "/v1/tenants/readiness-probe"))
+        HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(managementUri() + "/health/ready"))
                 .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.discarding());
-        return r.statusCode() == 401; // answered by the management API's token check: the registry is serving
+        return r.statusCode() == 200; // the node says so once its registry and every adapter serve
     }
 
     @Override
@@ -151,6 +145,10 @@ public final class RegionNodeProcess extends ProcessBackedService {
         return Duration.ofSeconds(20);
     }
 
+    private String managementUri() {
+        return "http://127.0.0.1:" + settings.managementPort();
+    }
+
     private String registryUri() {
         return "http://127.0.0.1:" + settings.registryPort();
     }
@@ -160,6 +158,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("registry", registryUri() + "/v1");
         e.put("mqtt", "mqtt://127.0.0.1:" + settings.mqttPort());
+        e.put("metrics", managementUri() + "/metrics");
         return e;
     }
 }

@@ -7,7 +7,11 @@ import io.meridian.region.registry.RegistryConfig;
 import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
+ * {@code meridian.mqtt.bind}, {@code meridian.management.port}, {@code meridian.management.bind}, {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
  * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
@@ -64,6 +69,24 @@ public final class RegionNodeApp {
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
 
         Vertx vertx = Vertx.vertx();
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        meters.config().commonTags("region", regionId);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        AtomicBoolean ready = new AtomicBoolean();
+        int managementPort = intProperty("meridian.management.port", configs.require(regionId).localPorts().nodeManagement());
+        ManagementServer management;
+        try {
+            management = ManagementServer.start(vertx, System.getProperty("meridian.management.bind", "127.0.0.1"), managementPort,
+                    meters, ready::get).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.error("region node {} could not start its management port {}", regionId, managementPort, e);
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("region node {}: readiness and metrics on http://127.0.0.1:{}/health/ready and /metrics", regionId, management.port());
         DeviceRegistry registry;
         try {
             registry = DeviceRegistry.start(vertx, config).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
@@ -77,7 +100,7 @@ public final class RegionNodeApp {
         MqttAdapter mqtt;
         try {
             AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    tracing.tracer(), new SimpleMeterRegistry());
+                    tracing.tracer(), meters);
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
@@ -88,13 +111,17 @@ public final class RegionNodeApp {
             return;
         }
         LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
+        ready.set(true);
+        LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("region node {} stopping", regionId);
+            ready.set(false);
             long t0 = System.nanoTime();
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             tracing.close();
+            awaitQuietly(management.stop(), Duration.ofSeconds(2), "the management port");
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
             awaitQuietly(vertx.close(), Duration.ofSeconds(2), "Vert.x");

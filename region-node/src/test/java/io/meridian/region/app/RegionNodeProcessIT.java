@@ -65,6 +65,11 @@ class RegionNodeProcessIT {
         assertEquals("tracker-1", record.key());
         assertEquals("{\"lat\":40.7}", new String(record.value(), StandardCharsets.UTF_8));
 
+        HttpResponse<String> metrics = client.send("GET", URI.create(node.endpoints().get("metrics")), null, null);
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("jvm_memory_used_bytes{") && metrics.body().contains("region=\"us-east\""),
+                "Prometheus text with the node's region tag: " + metrics.body().substring(0, Math.min(400, metrics.body().length())));
+
         long t0 = System.nanoTime();
         node.stop();
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
