@@ -43,12 +43,30 @@ final class HttpRefusals {
         return HttpURLConnection.HTTP_UNAVAILABLE;
     }
 
-    /** A short reason for the log, without a stack trace for expected refusals. */
+    /** A short reason for the log and (for a 4xx) the device, without a stack trace for expected refusals. */
     static String reason(Throwable failure) {
         if (failure instanceof ServiceInvocationException e) {
-            return e.getErrorCode() + " " + e.getMessage();
+            return e.getMessage();
         }
         return String.valueOf(failure);
+    }
+
+    /**
+     * Whether a failure came from decoding the bytes the client sent (a bad chunk size, say), which is the
+     * client's fault, not ours.
+     */
+    static boolean isMalformedInput(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.handler.codec.DecoderException) {
+                return true;
+            }
+            for (StackTraceElement frame : t.getStackTrace()) {
+                if (frame.getClassName().startsWith("io.netty.handler.codec.")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** What the device is told: the message of a 4xx, and nothing of the cause of a 5xx. */
@@ -67,12 +85,15 @@ final class HttpRefusals {
      * we waited for Kafka, say), counts it and logs it once.
      */
     void refuse(HttpServerRequest request, int status, String reason) {
-        counter(status).increment();
-        LOG.info("refused HTTP {} {} from {}: {} {}", request.method(), abbreviate(request.uri()), request.remoteAddress(), status, reason);
         HttpServerResponse response = request.response();
         if (response.ended() || response.closed() || response.headWritten()) {
+            // answered already, or nobody left to answer: not a second refusal of the same request
+            LOG.debug("HTTP {} {} from {} failed after its answer: {} {}", request.method(), abbreviate(request.uri()),
+                    request.remoteAddress(), status, reason);
             return;
         }
+        counter(status).increment();
+        LOG.info("refused HTTP {} {} from {}: {} {}", request.method(), abbreviate(request.uri()), request.remoteAddress(), status, reason);
         response.setStatusCode(status);
         if (status == HttpURLConnection.HTTP_UNAUTHORIZED) {
             response.putHeader("WWW-Authenticate", BASIC_CHALLENGE);

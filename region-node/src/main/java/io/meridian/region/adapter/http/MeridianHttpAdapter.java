@@ -6,6 +6,7 @@ import io.opentracing.SpanContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -176,9 +177,17 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             refusals.refuse(ctx.request(), status, "request body exceeds " + getConfig().getMaxPayloadSize() + " bytes");
         } else if (status >= 400 && status < 600) {
             refusals.refuse(ctx.request(), status, ctx.failure() == null ? "request refused" : String.valueOf(ctx.failure().getMessage()));
+        } else if (ctx.failure() instanceof ServiceInvocationException e) {
+            refusals.refuse(ctx.request(), HttpRefusals.status(e), e.getMessage());
+        } else if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+            log.debug("{} {} from {}: the client closed the connection before the request was complete", ctx.request().method(),
+                    ctx.request().path(), ctx.request().remoteAddress());
+        } else if (HttpRefusals.isMalformedInput(ctx.failure())) {
+            refusals.refuse(ctx.request(), HttpURLConnection.HTTP_BAD_REQUEST, "malformed request: " + ctx.failure().getMessage());
         } else {
+            // a defect of ours: the log gets the stack trace, the device a 500
             log.warn("unexpected failure while handling {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-            refusals.refuse(ctx.request(), HttpRefusals.status(ctx.failure()), String.valueOf(ctx.failure()));
+            refusals.refuse(ctx.request(), HttpURLConnection.HTTP_INTERNAL_ERROR, String.valueOf(ctx.failure()));
         }
     }
 
