@@ -5,10 +5,10 @@ import io.meridian.region.adapter.http.HttpAdapter;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
+import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.http.port}, {@code meridian.http.bind},
- * {@code meridian.http.maxPayloadSize}, {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.mqtt.bind}, {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
+ * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
+ * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
+ * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -60,6 +62,9 @@ public final class RegionNodeApp {
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         httpConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing.Settings tracingSettings = NodeTracing.Settings.from(regionId, System::getProperty);
+        tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing tracing = NodeTracing.create(tracingSettings);
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
 
         Vertx vertx = Vertx.vertx();
@@ -77,7 +82,7 @@ public final class RegionNodeApp {
         HttpAdapter http;
         try {
             AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    NoopTracerFactory.create(), new SimpleMeterRegistry());
+                    tracing.tracer(), new SimpleMeterRegistry());
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
             http = HttpAdapter.start(vertx, httpConfig, services).toCompletionStage().toCompletableFuture()
@@ -98,6 +103,7 @@ public final class RegionNodeApp {
             awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            tracing.close();
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
             awaitQuietly(vertx.close(), Duration.ofSeconds(2), "Vert.x");
