@@ -34,7 +34,8 @@ public final class RegionNodeProcess extends ProcessBackedService {
     static final String MAIN_CLASS = "io.meridian.region.app.RegionNodeApp";
 
     /** What one node process is started with. */
-    public record Settings(String name, String regionId, int registryPort, int mqttPort, int managementPort, int maxHeapMb) {
+    public record Settings(String name, String regionId, int registryPort, int mqttPort, int httpPort, int managementPort,
+            int maxHeapMb) {
         public Settings {
             Objects.requireNonNull(name, "name must not be null");
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -102,6 +103,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
         cmd.add("-Dmeridian.registry.port=" + settings.registryPort());
         cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
+        cmd.add("-Dmeridian.http.port=" + settings.httpPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-cp");
         cmd.add(classpath(ServerRuntime.repoRoot()));
@@ -120,7 +122,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     @Override
     protected List<Integer> ports() {
-        return List.of(settings.registryPort(), settings.mqttPort(), settings.managementPort());
+        return List.of(settings.registryPort(), settings.mqttPort(), settings.httpPort(), settings.managementPort());
     }
 
     @Override
@@ -158,6 +160,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("registry", registryUri() + "/v1");
         e.put("mqtt", "mqtt://127.0.0.1:" + settings.mqttPort());
+        e.put("http-adapter", "http://127.0.0.1:" + settings.httpPort());
         e.put("metrics", managementUri() + "/metrics");
         return e;
     }

@@ -66,7 +66,9 @@ public final class AdapterServices {
         producer.setCommonClientConfig(common);
         // fail a send within seconds when the broker is gone, rather than holding devices' PUBACKs for minutes
         producer.setProducerConfig(Map.of("max.block.ms", "5000", "request.timeout.ms", "5000", "delivery.timeout.ms", "15000"));
-        CachingKafkaProducerFactory<String, Buffer> producers = CachingKafkaProducerFactory.sharedFactory(vertx);
+        // not sharedFactory(vertx): that one caches producers by name per Vert.x instance, so a second node in the
+        // same JVM (as in the ITs) would silently send through the first node's producers, to the first region's Kafka
+        CachingKafkaProducerFactory<String, Buffer> producers = CachingKafkaProducerFactory.nonSharedFactory(vertx);
         producers.setMetricsSupport(NoopKafkaClientMetricsSupport.INSTANCE);
         MessagingClientProviders messaging = new MessagingClientProviders(
                 new MessagingClientProvider<TelemetrySender>().setClient(new KafkaBasedTelemetrySender(vertx, producers, producer, true, tracer)),

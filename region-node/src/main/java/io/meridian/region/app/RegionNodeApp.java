@@ -1,6 +1,7 @@
 package io.meridian.region.app;
 
 import io.meridian.region.adapter.AdapterServices;
+import io.meridian.region.adapter.http.HttpAdapter;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
- * protocol adapter (which looks devices up in that registry in-process and sends to the region's Kafka),
- * both configured from the region's file in {@code region-configs}.
+ * and HTTP protocol adapters (which look devices up in that registry in-process and send to the region's Kafka),
+ * all configured from the region's file in {@code region-configs}.
  *
  * <pre>
  * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.management.port}, {@code meridian.management.bind}, {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
+ * {@code meridian.mqtt.bind}, {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
+ * {@code meridian.management.port}, {@code meridian.management.bind},
+ * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
  * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
@@ -60,9 +63,11 @@ public final class RegionNodeApp {
         RegionConfigs configs = RegionConfigs.loadDefault();
         RegistryConfig config = registryConfig(configs, configs.require(regionId));
         MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId));
-        LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
+        HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId));
+        LOG.info("region node {} starting the device registry and the MQTT and HTTP adapters with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        httpConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         NodeTracing.Settings tracingSettings = NodeTracing.Settings.from(regionId, System::getProperty);
         tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         NodeTracing tracing = NodeTracing.create(tracingSettings);
@@ -98,19 +103,23 @@ public final class RegionNodeApp {
         }
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
         MqttAdapter mqtt;
+        HttpAdapter http;
         try {
             AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
                     tracing.tracer(), meters);
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
+            http = HttpAdapter.start(vertx, httpConfig, services).toCompletionStage().toCompletableFuture()
+                    .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
-            LOG.error("region node {} could not start its MQTT adapter", regionId, e);
+            LOG.error("region node {} could not start its protocol adapters", regionId, e);
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             vertx.close();
             System.exit(1);
             return;
         }
         LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
+        LOG.info("region node {}: HTTP adapter on http://{}:{}", regionId, httpConfig.bindAddress(), http.port());
         ready.set(true);
         LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -118,6 +127,7 @@ public final class RegionNodeApp {
             LOG.info("region node {} stopping", regionId);
             ready.set(false);
             long t0 = System.nanoTime();
+            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             tracing.close();
@@ -166,6 +176,13 @@ public final class RegionNodeApp {
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
                 intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+    }
+
+    /** The HTTP adapter configuration of a region: its file's local ports, overridden by system properties. */
+    static HttpAdapter.Config httpConfig(RegionConfig region) {
+        return new HttpAdapter.Config(System.getProperty("meridian.http.bind", "127.0.0.1"),
+                intProperty("meridian.http.port", region.localPorts().httpAdapter()),
+                intProperty("meridian.http.maxPayloadSize", HttpAdapter.DEFAULT_MAX_PAYLOAD_SIZE), HttpAdapter.DEFAULT_MAX_IN_FLIGHT);
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */

@@ -2,6 +2,7 @@ package io.meridian.region.registry;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.hono.service.management.device.Device;
 import org.eclipse.hono.service.management.tenant.Tenant;
@@ -35,6 +36,23 @@ final class AdapterViews {
             return Optional.empty();
         }
         return Optional.of(new RegistrationAssertion(deviceId));
+    }
+
+    /**
+     * The registration assertion of a device for a gateway that acts on its behalf, empty when the device
+     * names the gateway neither in {@code via} nor through one of the gateway's groups in {@code viaGroups}.
+     * The assertion lists the device's {@code via} gateways, as Hono's registration service does.
+     */
+    static Optional<RegistrationAssertion> gatewayAssertion(String deviceId, String deviceJson, String gatewayId, String gatewayJson) {
+        Device device = RegistryJson.read(deviceJson, Device.class);
+        Device gateway = RegistryJson.read(gatewayJson, Device.class);
+        List<String> via = device.getVia() == null ? List.of() : device.getVia();
+        List<String> viaGroups = device.getViaGroups() == null ? List.of() : device.getViaGroups();
+        List<String> memberOf = gateway.getMemberOf() == null ? List.of() : gateway.getMemberOf();
+        if (!via.contains(gatewayId) && viaGroups.stream().noneMatch(memberOf::contains)) {
+            return Optional.empty();
+        }
+        return Optional.of(new RegistrationAssertion(deviceId).setAuthorizedGateways(via));
     }
 
     /**
