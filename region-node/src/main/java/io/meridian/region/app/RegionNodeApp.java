@@ -1,6 +1,7 @@
 package io.meridian.region.app;
 
 import io.meridian.region.adapter.AdapterServices;
+import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.mqtt.bind}, {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
+ * {@code meridian.mqtt.inflight.node}, {@code meridian.mqtt.kafkaBacklogBytes} ({@link InFlightLimits}),
+ * {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -131,8 +134,12 @@ public final class RegionNodeApp {
 
     /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
+        InFlightLimits d = InFlightLimits.DEFAULTS;
+        InFlightLimits limits = new InFlightLimits(intProperty("meridian.mqtt.inflight.connectionSoft", d.connectionSoft()),
+                intProperty("meridian.mqtt.inflight.connectionHard", d.connectionHard()), intProperty("meridian.mqtt.inflight.node", d.node()),
+                intProperty("meridian.mqtt.kafkaBacklogBytes", d.kafkaBacklogBytes()));
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()), limits);
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */
