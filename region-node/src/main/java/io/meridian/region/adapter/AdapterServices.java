@@ -36,9 +36,11 @@ public final class AdapterServices {
     private final UnsupportedCommands commands;
     private final Tracer tracer;
     private final MeterRegistry meters;
+    private final CachingKafkaProducerFactory<String, Buffer> producers;
 
     private AdapterServices(AdapterRegistryClients registry, MessagingClientProviders messaging, UnsupportedCommands commands,
-            Tracer tracer, MeterRegistry meters) {
+            Tracer tracer, MeterRegistry meters, CachingKafkaProducerFactory<String, Buffer> producers) {
+        this.producers = producers;
         this.registry = registry;
         this.messaging = messaging;
         this.commands = commands;
@@ -74,7 +76,7 @@ public final class AdapterServices {
                 new MessagingClientProvider<TelemetrySender>().setClient(new KafkaBasedTelemetrySender(vertx, producers, producer, true, tracer)),
                 new MessagingClientProvider<EventSender>().setClient(new KafkaBasedEventSender(vertx, producers, producer, true, tracer)),
                 new MessagingClientProvider<CommandResponseSender>().setClient(new KafkaBasedCommandResponseSender(vertx, producers, producer, tracer)));
-        return new AdapterServices(registry, messaging, new UnsupportedCommands(), tracer, meters);
+        return new AdapterServices(registry, messaging, new UnsupportedCommands(), tracer, meters, producers);
     }
 
     /** Hands the shared clients to an adapter; call before deploying it. */
@@ -88,6 +90,17 @@ public final class AdapterServices {
         adapter.setCommandConsumerFactory(commands);
         adapter.setResourceLimitChecks(new NoopResourceLimitChecks());
         adapter.setConnectionEventProducer(new LoggingConnectionEventProducer(new ConnectionEventProducerConfig()));
+    }
+
+    /**
+     * Whether more than {@code maxBytes} of telemetry payload were handed to the Kafka producer and not yet
+     * acknowledged (or failed). Hono's sender completes QoS 0 sends at once, so this backlog is the only
+     * place where a QoS 0 flood would pile up (DESIGN.md section 3.3); adapters drop QoS 0 while it is full.
+     * False until the telemetry producer exists.
+     */
+    public boolean telemetryBacklogOver(int maxBytes) {
+        // "telemetry" is the producer name Hono's KafkaBasedTelemetrySender registers in this node's factory
+        return producers.getProducer("telemetry").map(p -> p.setWriteQueueMaxSize(maxBytes).writeQueueFull()).orElse(false);
     }
 
     public Tracer tracer() {

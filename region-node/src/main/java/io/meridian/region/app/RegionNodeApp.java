@@ -2,6 +2,7 @@ package io.meridian.region.app;
 
 import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.http.HttpAdapter;
+import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
+ * {@code meridian.mqtt.bind}, {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
+ * {@code meridian.mqtt.inflight.node}, {@code meridian.mqtt.kafkaBacklogBytes} ({@link InFlightLimits}),
+ * {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
  * {@code meridian.management.port}, {@code meridian.management.bind},
  * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
@@ -174,8 +177,12 @@ public final class RegionNodeApp {
 
     /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
+        InFlightLimits d = InFlightLimits.DEFAULTS;
+        InFlightLimits limits = new InFlightLimits(intProperty("meridian.mqtt.inflight.connectionSoft", d.connectionSoft()),
+                intProperty("meridian.mqtt.inflight.connectionHard", d.connectionHard()), intProperty("meridian.mqtt.inflight.node", d.node()),
+                intProperty("meridian.mqtt.kafkaBacklogBytes", d.kafkaBacklogBytes()));
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()), limits);
     }
 
     /** The HTTP adapter configuration of a region: its file's local ports, overridden by system properties. */

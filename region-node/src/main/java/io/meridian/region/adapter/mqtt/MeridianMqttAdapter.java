@@ -43,8 +43,14 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
+    private final InFlightBudget budget;
     private MqttServer server;
     private UsernamePasswordAuthProvider authProvider;
+
+    /** @param budget the node's in-flight work and backpressure (DESIGN.md section 3.3) */
+    MeridianMqttAdapter(InFlightBudget budget) {
+        this.budget = java.util.Objects.requireNonNull(budget, "budget must not be null");
+    }
 
     @Override
     public String getTypeName() {
@@ -97,6 +103,10 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private void onConnect(MqttEndpoint endpoint) {
         Span span = tracer.buildSpan("CONNECT").start();
         String client = endpoint.clientIdentifier() + " from " + endpoint.remoteAddress();
+        if (budget.refuseConnect()) {
+            refuse(endpoint, span, client, "overloaded: " + budget.inFlight() + " messages in flight", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            return;
+        }
         if (endpoint.auth() == null || endpoint.auth().getUsername() == null || endpoint.auth().getPassword() == null) {
             refuse(endpoint, span, client, "no username and password", MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
@@ -145,7 +155,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         log.info("accepted MQTT connection of {} as {}", endpoint.clientIdentifier(), device);
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
-        endpoint.publishHandler(message -> onPublish(endpoint, device, message));
+        MqttDeviceSession session = budget.open(ChannelReadGate.of(endpoint));
+        endpoint.closeHandler(v -> session.close());
+        endpoint.publishHandler(message -> onPublish(endpoint, device, session, message));
         endpoint.subscribeHandler(subscribe -> {
             log.info("{} subscribed to {}: refused, commands are not supported yet", device, subscribe.topicSubscriptions());
             endpoint.subscribeAcknowledge(subscribe.messageId(),
@@ -158,7 +170,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         span.finish();
     }
 
-    private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttPublishMessage message) {
+    private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
         Optional<MqttTopic> parsed = MqttTopic.parse(message.topicName());
         if (parsed.isEmpty()) {
             closeOn(endpoint, device, "PUBLISH to unsupported topic " + message.topicName());
@@ -174,6 +186,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         if (!tenantId.equals(device.getTenantId()) || !deviceId.equals(device.getDeviceId())) {
             closeOn(endpoint, device, "PUBLISH for " + tenantId + "/" + deviceId + " (gateways are not supported yet)");
             return;
+        }
+        if (!session.admit(message.qosLevel())) {
+            return; // a QoS 0 message over the limits: dropped and counted
         }
         QoS qos = QoS.from(message.qosLevel().value());
         Span span = tracer.buildSpan("PUBLISH " + (topic.event() ? "event" : "telemetry")).start();
@@ -208,6 +223,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                                 : getTelemetrySender(tenant).sendTelemetry(tenant, assertion, qos, contentType, message.payload(),
                                         getDownstreamMessageProperties(context), span.context())))
                 .onComplete(sent -> {
+                    session.done();
                     span.finish();
                     if (sent.succeeded()) {
                         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
