@@ -21,8 +21,10 @@ import org.eclipse.hono.util.TenantObject;
  *
  * <p>Failed futures follow Hono's client contract: a {@link ClientErrorException} with 404 when the tenant,
  * the device or the credential does not exist or is disabled (a disabled tenant is returned, with
- * {@code enabled} false, so that the adapter can refuse with 403), and a {@link ServerErrorException} with
- * 503 when Cassandra cannot answer. Nothing is cached yet: every lookup reads Cassandra.
+ * {@code enabled} false, so that the adapter can refuse with 403), 403 when a gateway may not act for a device,
+ * and a {@link ServerErrorException} with 503 when Cassandra cannot answer. Tenants are found by id or by the
+ * subject DN of a CA they trust (X.509 client certificates). Nothing is cached yet: every lookup reads
+ * Cassandra.
  */
 public final class AdapterRegistryClients {
 
@@ -76,13 +78,24 @@ public final class AdapterRegistryClients {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             return store.readTenant(tenantId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.isEmpty() ? notFound("tenant " + tenantId)
-                            : Future.succeededFuture(AdapterViews.tenantObject(tenantId, row.get().json())));
+                            : view(tenantId, row.get().json()));
         }
 
         @Override
         public Future<TenantObject> get(X500Principal subjectDn, SpanContext context) {
-            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND,
-                    "tenant lookup by trusted CA is not supported yet (X.509 client certificates)"));
+            Objects.requireNonNull(subjectDn, "subjectDn must not be null");
+            // the claims table holds the RFC 2253 form, which is also how the management model writes it
+            String dn = subjectDn.getName(X500Principal.RFC2253);
+            return store.readTrustAnchorOwner(dn).recover(AdapterRegistryClients::unavailable)
+                    .compose(owner -> owner.isEmpty() ? notFound("tenant trusting CA " + dn) : get(owner.get(), context));
+        }
+
+        private Future<TenantObject> view(String tenantId, String json) {
+            try {
+                return Future.succeededFuture(AdapterViews.tenantObject(tenantId, json));
+            } catch (IllegalStateException e) {
+                return Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_INTERNAL_ERROR, e.getMessage(), e));
+            }
         }
     }
 
@@ -91,14 +104,24 @@ public final class AdapterRegistryClients {
         public Future<RegistrationAssertion> assertRegistration(String tenantId, String deviceId, String gatewayId, SpanContext context) {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             Objects.requireNonNull(deviceId, "deviceId must not be null");
-            if (gatewayId != null && !gatewayId.equals(deviceId)) {
-                return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
-                        "publishing on behalf of another device (gateways) is not supported yet"));
+            if (gatewayId == null || gatewayId.equals(deviceId)) {
+                return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+                        .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
+                                .map(Future::succeededFuture)
+                                .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
             }
-            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
-                    .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
-                            .map(Future::succeededFuture)
-                            .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
+            // a gateway acting for the device (Hono's Device Registration API): 404 for a missing or disabled
+            // device, 403 when the gateway is missing, disabled or not named by the device's via/viaGroups
+            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable).compose(deviceRow -> {
+                if (deviceRow.isEmpty() || AdapterViews.assertion(deviceId, deviceRow.get().json()).isEmpty()) {
+                    return notFound("enabled device " + tenantId + "/" + deviceId);
+                }
+                return store.readDevice(tenantId, gatewayId).recover(AdapterRegistryClients::unavailable).compose(gatewayRow ->
+                        gatewayRow.isPresent() && AdapterViews.gatewayAuthorized(gatewayId, deviceRow.get().json(), gatewayRow.get().json())
+                                ? Future.succeededFuture(AdapterViews.assertion(deviceId, deviceRow.get().json()).orElseThrow())
+                                : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                                        "gateway " + gatewayId + " is not authorized to act for device " + tenantId + "/" + deviceId)));
+            });
         }
     }
 

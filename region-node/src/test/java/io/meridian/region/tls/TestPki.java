@@ -29,10 +29,14 @@ public final class TestPki {
         return ca.certificate();
     }
 
-    /** The CA certificate, Base64 DER, as the management API's {@code trusted-ca[].cert} takes it. */
+    /**
+     * The CA certificate's DER in Base64url, as the management API's {@code trusted-ca[].cert} takes it: Hono
+     * 2.6.0 decodes the management JSON with Vert.x 4's codec, whose binary values are Base64url (RFC 7493),
+     * so standard Base64 with '+' or '/' is refused as an invalid body.
+     */
     public String caCertificateBase64() {
         try {
-            return Base64.getEncoder().encodeToString(ca.certificate().getEncoded());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(ca.certificate().getEncoded());
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
