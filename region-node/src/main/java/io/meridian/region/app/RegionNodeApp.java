@@ -4,6 +4,7 @@ import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
+import io.meridian.region.tls.NodeTls;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,8 +12,10 @@ import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
- * protocol adapter (which looks devices up in that registry in-process and sends to the region's Kafka),
- * both configured from the region's file in {@code region-configs}.
+ * protocol adapter (which looks devices up in that registry in-process and sends to the region's Kafka, on a
+ * plain and a TLS port with the node's own CA and server certificate from {@link NodeTls}), all configured
+ * from the region's file in {@code region-configs}.
  *
  * <pre>
  * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
@@ -34,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.mqtt.bind}, {@code meridian.mqtt.tlsPort}, {@code meridian.mqtt.maxPayloadSize},
+ * {@code meridian.state.dir} (default {@code .meridian}; TLS material in {@code <dir>/<region>/tls}),
+ * {@code meridian.tls.dir}, {@code meridian.tls.hostNames} (extra names for the server certificate),
+ * {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -52,11 +59,21 @@ public final class RegionNodeApp {
         }
         RegionConfigs configs = RegionConfigs.loadDefault();
         RegistryConfig config = registryConfig(configs, configs.require(regionId));
-        MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId));
+        NodeTls tls;
+        try {
+            tls = NodeTls.loadOrCreate(tlsDirectory(configs.require(regionId)), regionId, tlsHostNames());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            LOG.error("region node {} cannot use its TLS material: {}", regionId, e.getMessage());
+            System.exit(1);
+            return;
+        }
+        MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId)).withTls(tls, mqttTlsPort(configs.require(regionId)));
         LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
+        LOG.info("  tls = {} ({}), clients trust {}", tls.directory(), tls.generated() ? "generated now" : "reused",
+                tls.caCertPath());
 
         Vertx vertx = Vertx.vertx();
         DeviceRegistry registry;
@@ -82,7 +99,8 @@ public final class RegionNodeApp {
             System.exit(1);
             return;
         }
-        LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
+        LOG.info("region node {}: MQTT adapter on mqtt://{}:{} and mqtts://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port(),
+                mqttConfig.bindAddress(), mqtt.securePort());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("region node {} stopping", regionId);
@@ -129,10 +147,35 @@ public final class RegionNodeApp {
                 intProperty("meridian.registry.bcryptCost", defaults.bcryptCost()), defaults.maxBcryptCost());
     }
 
-    /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
+    /**
+     * The MQTT adapter configuration of a region, plain port only: its file's local ports, overridden by system
+     * properties. {@link #main} adds the TLS port ({@link #mqttTlsPort}) with the node's {@link NodeTls}.
+     */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()))
+                .withMaxPayloadSize(intProperty("meridian.mqtt.maxPayloadSize", MqttAdapter.Config.DEFAULT_MAX_PAYLOAD_SIZE));
+    }
+
+    /** The MQTT-over-TLS port: the file's {@code mqtt-tls} local port, overridden by {@code meridian.mqtt.tlsPort}. */
+    static int mqttTlsPort(RegionConfig region) {
+        return intProperty("meridian.mqtt.tlsPort", region.localPorts().mqttTls());
+    }
+
+    /**
+     * Where the node keeps its CA and server certificate: {@code meridian.tls.dir}, else
+     * {@code <meridian.state.dir>/<region>/tls} with the state directory defaulting to {@code .meridian} in the
+     * working directory.
+     */
+    static Path tlsDirectory(RegionConfig region) {
+        String dir = System.getProperty("meridian.tls.dir");
+        return dir != null ? Path.of(dir) : Path.of(System.getProperty("meridian.state.dir", ".meridian"), region.id().value(), "tls");
+    }
+
+    /** Host names for the server certificate besides 127.0.0.1 and localhost: {@code meridian.tls.hostNames}, comma-separated. */
+    static List<String> tlsHostNames() {
+        String names = System.getProperty("meridian.tls.hostNames", "");
+        return Arrays.stream(names.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */
