@@ -20,7 +20,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
@@ -167,6 +166,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private void onConnect(MqttEndpoint endpoint) {
         Span span = tracer.buildSpan("CONNECT").start();
         String client = endpoint.clientIdentifier() + " from " + endpoint.remoteAddress();
+        ConnectionSlot slot = new ConnectionSlot();
+        // set before anything else: a client may go away while it is being authenticated
+        endpoint.closeHandler(v -> slot.close(client));
         Optional<Certificate[]> certificates = clientCertificates(endpoint);
         boolean hasPassword = endpoint.auth() != null && endpoint.auth().getUsername() != null && endpoint.auth().getPassword() != null;
         Future<DeviceUser> authenticated;
@@ -193,7 +195,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                         // the device itself must be registered and enabled, not only its credentials
                         .compose(tenant -> getRegistrationAssertion(device.getTenantId(), device.getDeviceId(), device, span.context())
                                 .map(tenant))
-                        .compose(tenant -> connections.tryAcquire(tenant) ? Future.succeededFuture(device)
+                        .compose(tenant -> slot.take(tenant) ? Future.succeededFuture(device)
                                 // Hono's own check above passed, but others took the last slots meanwhile
                                 : Future.failedFuture(new TenantConnectionsExceededException(tenant.getTenantId(), null))))
                 .onSuccess(device -> accept(endpoint, device, span))
@@ -260,14 +262,6 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     private void accept(MqttEndpoint endpoint, DeviceUser device, Span span) {
         log.info("accepted MQTT connection of {} as {}{}", endpoint.clientIdentifier(), device, endpoint.isSsl() ? " over TLS" : "");
-        AtomicBoolean released = new AtomicBoolean();
-        endpoint.closeHandler(v -> {
-            // the tenant's connection slot, taken in onConnect, is given back however the connection ends
-            if (released.compareAndSet(false, true)) {
-                connections.release(device.getTenantId());
-            }
-            log.debug("{} disconnected", device);
-        });
         endpoint.exceptionHandler(t -> {
             if (t instanceof TooLongFrameException || t.getCause() instanceof TooLongFrameException) {
                 // the decoder cut off a frame beyond even the payload limit and its headroom
@@ -290,6 +284,37 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         endpoint.disconnectHandler(v -> log.debug("{} sent DISCONNECT", device));
         endpoint.accept(false);
         span.finish();
+    }
+
+    /**
+     * The tenant connection slot of one MQTT connection: taken once the connection is about to be accepted,
+     * given back when it closes, however early, exactly once.
+     */
+    private final class ConnectionSlot {
+        private String tenantId;
+        private boolean closed;
+
+        /** Takes a slot of the tenant; false when the tenant has none left. */
+        synchronized boolean take(TenantObject tenant) {
+            if (closed) {
+                // gone while it was being authenticated: nothing to hold, and accepting it does nothing
+                return true;
+            }
+            if (!connections.tryAcquire(tenant)) {
+                return false;
+            }
+            tenantId = tenant.getTenantId();
+            return true;
+        }
+
+        synchronized void close(String client) {
+            closed = true;
+            if (tenantId != null) {
+                connections.release(tenantId);
+                tenantId = null;
+            }
+            log.debug("MQTT connection of {} closed", client);
+        }
     }
 
     private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttPublishMessage message) {
