@@ -5,10 +5,10 @@ import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.region.tls.NodeTls;
+import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
  * {@code meridian.mqtt.bind}, {@code meridian.mqtt.tlsPort}, {@code meridian.mqtt.maxPayloadSize},
- * {@code meridian.state.dir} (default {@code .meridian}; TLS material in {@code <dir>/<region>/tls}),
+ * {@code meridian.node.stateDir} (default {@code .meridian/<region>}; TLS material in its {@code tls}),
  * {@code meridian.tls.dir}, {@code meridian.tls.hostNames} (extra names for the server certificate),
- * {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
+ * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
+ * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -71,6 +73,9 @@ public final class RegionNodeApp {
         LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing.Settings tracingSettings = NodeTracing.Settings.from(regionId, System::getProperty);
+        tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing tracing = NodeTracing.create(tracingSettings);
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
         LOG.info("  tls = {} ({}), clients trust {}", tls.directory(), tls.generated() ? "generated now" : "reused",
                 tls.caCertPath());
@@ -89,7 +94,7 @@ public final class RegionNodeApp {
         MqttAdapter mqtt;
         try {
             AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    NoopTracerFactory.create(), new SimpleMeterRegistry());
+                    tracing.tracer(), new SimpleMeterRegistry());
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
@@ -107,6 +112,7 @@ public final class RegionNodeApp {
             long t0 = System.nanoTime();
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            tracing.close();
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
             awaitQuietly(vertx.close(), Duration.ofSeconds(2), "Vert.x");
@@ -163,13 +169,17 @@ public final class RegionNodeApp {
     }
 
     /**
-     * Where the node keeps its CA and server certificate: {@code meridian.tls.dir}, else
-     * {@code <meridian.state.dir>/<region>/tls} with the state directory defaulting to {@code .meridian} in the
-     * working directory.
+     * Where the node keeps its CA and server certificate: {@code meridian.tls.dir}, else {@code <state>/tls}
+     * with the node's state directory {@code meridian.node.stateDir} (which {@code ./meridian up} sets),
+     * defaulting to {@code .meridian/<region>} in the working directory.
      */
     static Path tlsDirectory(RegionConfig region) {
         String dir = System.getProperty("meridian.tls.dir");
-        return dir != null ? Path.of(dir) : Path.of(System.getProperty("meridian.state.dir", ".meridian"), region.id().value(), "tls");
+        if (dir != null) {
+            return Path.of(dir);
+        }
+        String state = System.getProperty("meridian.node.stateDir");
+        return (state != null ? Path.of(state) : Path.of(".meridian", region.id().value())).resolve("tls");
     }
 
     /** Host names for the server certificate besides 127.0.0.1 and localhost: {@code meridian.tls.hostNames}, comma-separated. */

@@ -33,6 +33,7 @@ import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCre
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
 import org.eclipse.hono.service.auth.DeviceUser;
+import org.eclipse.hono.tracing.TracingHelper;
 import org.eclipse.hono.util.Constants;
 import org.eclipse.hono.util.QoS;
 import org.eclipse.hono.util.TenantObject;
@@ -261,6 +262,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     }
 
     private void accept(MqttEndpoint endpoint, DeviceUser device, Span span) {
+        TracingHelper.setDeviceTags(span, device.getTenantId(), device.getDeviceId());
         log.info("accepted MQTT connection of {} as {}{}", endpoint.clientIdentifier(), device, endpoint.isSsl() ? " over TLS" : "");
         endpoint.exceptionHandler(t -> {
             if (t instanceof TooLongFrameException || t.getCause() instanceof TooLongFrameException) {
@@ -343,6 +345,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         boolean forOther = !deviceId.equals(device.getDeviceId());
         QoS qos = QoS.from(message.qosLevel().value());
         Span span = tracer.buildSpan("PUBLISH " + (topic.event() ? "event" : "telemetry")).start();
+        // tenant and device as attributes; NodeTracing removes the device id unless the exporter stays in the region
+        TracingHelper.setDeviceTags(span, tenantId, deviceId);
+        TracingHelper.TAG_QOS.set(span, qos.name());
         MapBasedTelemetryExecutionContext context = new MapBasedTelemetryExecutionContext(span, device) {
             @Override
             public QoS getRequestedQos() {
