@@ -34,8 +34,8 @@ public final class RegionNodeProcess extends ProcessBackedService {
     static final String MAIN_CLASS = "io.meridian.region.app.RegionNodeApp";
 
     /** What one node process is started with. */
-    public record Settings(String name, String regionId, int registryPort, int mqttPort, int httpPort, int managementPort,
-            int maxHeapMb) {
+    public record Settings(String name, String regionId, int registryPort, int mqttPort, int mqttTlsPort, int httpPort,
+            int managementPort, int maxHeapMb) {
         public Settings {
             Objects.requireNonNull(name, "name must not be null");
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -103,6 +103,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
         cmd.add("-Dmeridian.registry.port=" + settings.registryPort());
         cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
+        cmd.add("-Dmeridian.mqtt.tlsPort=" + settings.mqttTlsPort());
         cmd.add("-Dmeridian.http.port=" + settings.httpPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-cp");
@@ -122,7 +123,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     @Override
     protected List<Integer> ports() {
-        return List.of(settings.registryPort(), settings.mqttPort(), settings.httpPort(), settings.managementPort());
+        return List.of(settings.registryPort(), settings.mqttPort(), settings.mqttTlsPort(), settings.httpPort(), settings.managementPort());
     }
 
     @Override
@@ -160,6 +161,9 @@ public final class RegionNodeProcess extends ProcessBackedService {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("registry", registryUri() + "/v1");
         e.put("mqtt", "mqtt://127.0.0.1:" + settings.mqttPort());
+        e.put("mqtts", "mqtts://127.0.0.1:" + settings.mqttTlsPort());
+        // the node generates its CA here at first start (RegionNodeApp's TLS directory under meridian.node.stateDir)
+        e.put("ca", state().dataDirectory(name()).resolve("tls").resolve("ca-cert.pem").toString());
         e.put("http-adapter", "http://127.0.0.1:" + settings.httpPort());
         e.put("metrics", managementUri() + "/metrics");
         return e;

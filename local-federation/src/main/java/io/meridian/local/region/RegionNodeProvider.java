@@ -39,6 +39,7 @@ public final class RegionNodeProvider implements ServiceProvider {
         return new RegionNodeProcess(new RegionNodeProcess.Settings(name, r.id().value(),
                 context.port(name + ".registry", p.registryApi()),
                 context.port(name + ".mqtt", p.mqtt()),
+                context.port(name + ".mqtt-tls", p.mqttTls()),
                 context.port(name + ".http", p.httpAdapter()),
                 context.port(name + ".management", p.nodeManagement()),
                 MAX_HEAP_MB), context);

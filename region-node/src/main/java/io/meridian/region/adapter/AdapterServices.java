@@ -11,7 +11,6 @@ import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MessagingClientProviders;
 import org.eclipse.hono.adapter.monitoring.ConnectionEventProducerConfig;
 import org.eclipse.hono.adapter.monitoring.LoggingConnectionEventProducer;
-import org.eclipse.hono.adapter.resourcelimits.NoopResourceLimitChecks;
 import org.eclipse.hono.client.command.CommandResponseSender;
 import org.eclipse.hono.client.command.kafka.KafkaBasedCommandResponseSender;
 import org.eclipse.hono.client.kafka.CommonKafkaClientConfigProperties;
@@ -26,7 +25,8 @@ import org.eclipse.hono.client.util.MessagingClientProvider;
 
 /**
  * What every protocol adapter of one region node shares: the in-process registry clients, Hono's Kafka
- * senders to the region's Kafka, command routing, the tracer and the meter registry. One instance per node;
+ * senders to the region's Kafka, command routing, the per-tenant connection counts, the tracer and the meter
+ * registry. One instance per node;
  * {@link #configure} hands them to an adapter before it is deployed.
  */
 public final class AdapterServices {
@@ -37,6 +37,7 @@ public final class AdapterServices {
     private final Tracer tracer;
     private final MeterRegistry meters;
     private final CachingKafkaProducerFactory<String, Buffer> producers;
+    private final TenantConnections connections = new TenantConnections();
 
     private AdapterServices(AdapterRegistryClients registry, MessagingClientProviders messaging, UnsupportedCommands commands,
             Tracer tracer, MeterRegistry meters, CachingKafkaProducerFactory<String, Buffer> producers) {
@@ -88,7 +89,7 @@ public final class AdapterServices {
         adapter.setMessagingClientProviders(messaging);
         adapter.setCommandRouterClient(commands);
         adapter.setCommandConsumerFactory(commands);
-        adapter.setResourceLimitChecks(new NoopResourceLimitChecks());
+        adapter.setResourceLimitChecks(connections);
         adapter.setConnectionEventProducer(new LoggingConnectionEventProducer(new ConnectionEventProducerConfig()));
     }
 
@@ -110,6 +111,11 @@ public final class AdapterServices {
     /** Where adapters register their counters (refusals, dropped QoS 0 messages, in-flight work). */
     public MeterRegistry meters() {
         return meters;
+    }
+
+    /** The node's per-tenant connection counts, which enforce each tenant's {@code max-connections}. */
+    public TenantConnections connections() {
+        return connections;
     }
 
     public AdapterRegistryClients registry() {

@@ -6,6 +6,7 @@ import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
+import io.meridian.region.tls.NodeTls;
 import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
@@ -17,8 +18,10 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
- * and HTTP protocol adapters (which look devices up in that registry in-process and send to the region's Kafka),
- * all configured from the region's file in {@code region-configs}.
+ * and HTTP protocol adapters (which look devices up in that registry in-process and send to the region's Kafka;
+ * MQTT on a plain and a TLS port with the node's own CA and server certificate from {@link NodeTls}), all
+ * configured from the region's file in {@code region-configs}.
  *
  * <pre>
  * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
@@ -41,10 +45,13 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
+ * {@code meridian.mqtt.bind}, {@code meridian.mqtt.tlsPort}, {@code meridian.mqtt.maxPayloadSize},
+ * {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
  * {@code meridian.mqtt.inflight.node}, {@code meridian.mqtt.kafkaBacklogBytes} ({@link InFlightLimits}),
  * {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
  * {@code meridian.management.port}, {@code meridian.management.bind},
+ * {@code meridian.node.stateDir} (default {@code .meridian/<region>}; TLS material in its {@code tls}),
+ * {@code meridian.tls.dir}, {@code meridian.tls.hostNames} (extra names for the server certificate),
  * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
  * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
@@ -65,7 +72,15 @@ public final class RegionNodeApp {
         }
         RegionConfigs configs = RegionConfigs.loadDefault();
         RegistryConfig config = registryConfig(configs, configs.require(regionId));
-        MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId));
+        NodeTls tls;
+        try {
+            tls = NodeTls.loadOrCreate(tlsDirectory(configs.require(regionId)), regionId, tlsHostNames());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            LOG.error("region node {} cannot use its TLS material: {}", regionId, e.getMessage());
+            System.exit(1);
+            return;
+        }
+        MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId)).withTls(tls, mqttTlsPort(configs.require(regionId)));
         HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId));
         LOG.info("region node {} starting the device registry and the MQTT and HTTP adapters with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
@@ -75,6 +90,8 @@ public final class RegionNodeApp {
         tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         NodeTracing tracing = NodeTracing.create(tracingSettings);
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
+        LOG.info("  tls = {} ({}), clients trust {}", tls.directory(), tls.generated() ? "generated now" : "reused",
+                tls.caCertPath());
 
         Vertx vertx = Vertx.vertx();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -121,7 +138,8 @@ public final class RegionNodeApp {
             System.exit(1);
             return;
         }
-        LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
+        LOG.info("region node {}: MQTT adapter on mqtt://{}:{} and mqtts://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port(),
+                mqttConfig.bindAddress(), mqtt.securePort());
         LOG.info("region node {}: HTTP adapter on http://{}:{}", regionId, httpConfig.bindAddress(), http.port());
         ready.set(true);
         LOG.info("region node {} ready", regionId);
@@ -175,14 +193,18 @@ public final class RegionNodeApp {
                 intProperty("meridian.registry.bcryptCost", defaults.bcryptCost()), defaults.maxBcryptCost());
     }
 
-    /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
+    /**
+     * The MQTT adapter configuration of a region, plain port only: its file's local ports, overridden by system
+     * properties. {@link #main} adds the TLS port ({@link #mqttTlsPort}) with the node's {@link NodeTls}.
+     */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
         InFlightLimits d = InFlightLimits.DEFAULTS;
         InFlightLimits limits = new InFlightLimits(intProperty("meridian.mqtt.inflight.connectionSoft", d.connectionSoft()),
                 intProperty("meridian.mqtt.inflight.connectionHard", d.connectionHard()), intProperty("meridian.mqtt.inflight.node", d.node()),
                 intProperty("meridian.mqtt.kafkaBacklogBytes", d.kafkaBacklogBytes()));
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()), limits);
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()), limits)
+                .withMaxPayloadSize(intProperty("meridian.mqtt.maxPayloadSize", MqttAdapter.Config.DEFAULT_MAX_PAYLOAD_SIZE));
     }
 
     /** The HTTP adapter configuration of a region: its file's local ports, overridden by system properties. */
@@ -190,6 +212,31 @@ public final class RegionNodeApp {
         return new HttpAdapter.Config(System.getProperty("meridian.http.bind", "127.0.0.1"),
                 intProperty("meridian.http.port", region.localPorts().httpAdapter()),
                 intProperty("meridian.http.maxPayloadSize", HttpAdapter.DEFAULT_MAX_PAYLOAD_SIZE), HttpAdapter.DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /** The MQTT-over-TLS port: the file's {@code mqtt-tls} local port, overridden by {@code meridian.mqtt.tlsPort}. */
+    static int mqttTlsPort(RegionConfig region) {
+        return intProperty("meridian.mqtt.tlsPort", region.localPorts().mqttTls());
+    }
+
+    /**
+     * Where the node keeps its CA and server certificate: {@code meridian.tls.dir}, else {@code <state>/tls}
+     * with the node's state directory {@code meridian.node.stateDir} (which {@code ./meridian up} sets),
+     * defaulting to {@code .meridian/<region>} in the working directory.
+     */
+    static Path tlsDirectory(RegionConfig region) {
+        String dir = System.getProperty("meridian.tls.dir");
+        if (dir != null) {
+            return Path.of(dir);
+        }
+        String state = System.getProperty("meridian.node.stateDir");
+        return (state != null ? Path.of(state) : Path.of(".meridian", region.id().value())).resolve("tls");
+    }
+
+    /** Host names for the server certificate besides 127.0.0.1 and localhost: {@code meridian.tls.hostNames}, comma-separated. */
+    static List<String> tlsHostNames() {
+        String names = System.getProperty("meridian.tls.hostNames", "");
+        return Arrays.stream(names.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */

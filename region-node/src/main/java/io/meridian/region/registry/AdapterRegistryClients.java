@@ -21,8 +21,10 @@ import org.eclipse.hono.util.TenantObject;
  *
  * <p>Failed futures follow Hono's client contract: a {@link ClientErrorException} with 404 when the tenant,
  * the device or the credential does not exist or is disabled (a disabled tenant is returned, with
- * {@code enabled} false, so that the adapter can refuse with 403), and a {@link ServerErrorException} with
- * 503 when Cassandra cannot answer. Nothing is cached yet: every lookup reads Cassandra.
+ * {@code enabled} false, so that the adapter can refuse with 403), 403 when a gateway may not act for a device,
+ * and a {@link ServerErrorException} with 503 when Cassandra cannot answer. Tenants are found by id or by the
+ * subject DN of a CA they trust (X.509 client certificates). Nothing is cached yet: every lookup reads
+ * Cassandra.
  */
 public final class AdapterRegistryClients {
 
@@ -76,13 +78,24 @@ public final class AdapterRegistryClients {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             return store.readTenant(tenantId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.isEmpty() ? notFound("tenant " + tenantId)
-                            : Future.succeededFuture(AdapterViews.tenantObject(tenantId, row.get().json())));
+                            : view(tenantId, row.get().json()));
         }
 
         @Override
         public Future<TenantObject> get(X500Principal subjectDn, SpanContext context) {
-            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_NOT_FOUND,
-                    "tenant lookup by trusted CA is not supported yet (X.509 client certificates)"));
+            Objects.requireNonNull(subjectDn, "subjectDn must not be null");
+            // the claims table holds the RFC 2253 form, which is also how the management model writes it
+            String dn = subjectDn.getName(X500Principal.RFC2253);
+            return store.readTrustAnchorOwner(dn).recover(AdapterRegistryClients::unavailable)
+                    .compose(owner -> owner.isEmpty() ? notFound("tenant trusting CA " + dn) : get(owner.get(), context));
+        }
+
+        private Future<TenantObject> view(String tenantId, String json) {
+            try {
+                return Future.succeededFuture(AdapterViews.tenantObject(tenantId, json));
+            } catch (IllegalStateException e) {
+                return Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_INTERNAL_ERROR, e.getMessage(), e));
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.hono.deviceregistry.util.DeviceRegistryUtils;
 import org.eclipse.hono.service.management.device.Device;
 import org.eclipse.hono.service.management.tenant.Tenant;
 import org.eclipse.hono.util.CredentialsObject;
@@ -17,16 +18,19 @@ final class AdapterViews {
     }
 
     /**
-     * The Tenant API view of a stored tenant, disabled or not: its enabled flag and its per-adapter settings.
-     * Resource limits, tracing and trusted CAs are not carried over yet.
+     * The Tenant API view of a stored tenant, disabled or not, through Hono's own conversion of the management
+     * model: its enabled flag, per-adapter settings, resource limits (such as {@code max-connections}) and the
+     * trusted CAs that are valid now, which X.509 client authentication uses as trust anchors.
+     *
+     * @throws IllegalStateException when the stored document cannot be read as a tenant
      */
     static TenantObject tenantObject(String tenantId, String tenantJson) {
         Tenant tenant = RegistryJson.read(tenantJson, Tenant.class);
-        TenantObject result = TenantObject.from(tenantId, tenant.isEnabled());
-        if (tenant.getAdapters() != null) {
-            tenant.getAdapters().forEach(result::addAdapter);
+        try {
+            return DeviceRegistryUtils.convertTenant(tenantId, tenant, true).mapTo(TenantObject.class);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("stored tenant " + tenantId + " cannot be read as a Tenant API object: " + e.getMessage(), e);
         }
-        return result;
     }
 
     /** The registration assertion of a stored device, empty when the device is disabled. */
@@ -35,7 +39,11 @@ final class AdapterViews {
         if (!device.isEnabled()) {
             return Optional.empty();
         }
-        return Optional.of(new RegistrationAssertion(deviceId));
+        RegistrationAssertion assertion = new RegistrationAssertion(deviceId);
+        if (device.getVia() != null && !device.getVia().isEmpty()) {
+            assertion.setAuthorizedGateways(List.copyOf(device.getVia()));
+        }
+        return Optional.of(assertion);
     }
 
     /**

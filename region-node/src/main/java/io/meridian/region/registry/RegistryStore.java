@@ -239,6 +239,12 @@ final class RegistryStore {
                 });
     }
 
+    /** The tenant that trusts a CA subject DN (RFC 2253), if any: the X.509 tenant lookup at connect. */
+    Future<Optional<String>> readTrustAnchorOwner(String subjectDn) {
+        return run("SELECT tenant_id FROM " + keyspace + ".tenants_by_trust_anchor WHERE subject_dn = ?", subjectDn)
+                .map(rs -> Optional.ofNullable(rs.one()).map(r -> r.getString("tenant_id")));
+    }
+
     /** Gives up a tenant's claim on a trusted CA subject DN; another tenant's claim is left alone. */
     Future<Void> releaseTrustAnchor(String subjectDn, String tenantId) {
         return run("DELETE FROM " + keyspace + ".tenants_by_trust_anchor WHERE subject_dn = ? IF tenant_id = ?", subjectDn, tenantId)

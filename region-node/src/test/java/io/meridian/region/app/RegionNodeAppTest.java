@@ -2,6 +2,7 @@ package io.meridian.region.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
@@ -36,6 +37,9 @@ class RegionNodeAppTest {
 
             assertEquals(region.localPorts().mqtt(), config.port());
             assertEquals("127.0.0.1", config.bindAddress());
+            assertEquals(region.localPorts().mqttTls(), RegionNodeApp.mqttTlsPort(region));
+            assertEquals(MqttAdapter.Config.DEFAULT_MAX_PAYLOAD_SIZE, config.maxPayloadSize());
+            assertEquals(java.nio.file.Path.of(".meridian", id, "tls"), RegionNodeApp.tlsDirectory(region));
             assertEquals("127.0.0.1:" + region.localPorts().kafka(), RegionNodeApp.kafkaBootstrap(region));
         }
     }

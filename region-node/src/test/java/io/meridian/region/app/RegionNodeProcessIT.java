@@ -61,6 +61,17 @@ class RegionNodeProcessIT {
         } finally {
             pub.destroyForcibly();
         }
+        // the same device over TLS, trusting the CA the node generated at its first start
+        Process tlsPub = new ProcessBuilder("mosquitto_pub", "-h", "127.0.0.1", "-p", node.endpoints().get("mqtts").replaceAll(".*:", ""),
+                "--cafile", node.endpoints().get("ca"), "-u", "tracker-1@" + tenant, "-P", "tracker-secret-1", "-q", "1",
+                "-t", "telemetry", "-m", "{\"lat\":40.8}").redirectErrorStream(true).start();
+        try {
+            assertTrue(tlsPub.waitFor(60, TimeUnit.SECONDS), "mosquitto_pub over TLS did not finish within 60 s");
+            String output = new String(tlsPub.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, tlsPub.exitValue(), "mosquitto_pub over TLS failed: " + output);
+        } finally {
+            tlsPub.destroyForcibly();
+        }
         ConsumerRecord<String, byte[]> record = readOne(federation.kafka("us-east").bootstrapServers(), "hono.telemetry." + tenant);
         assertEquals("tracker-1", record.key());
         assertEquals("{\"lat\":40.7}", new String(record.value(), StandardCharsets.UTF_8));

@@ -81,4 +81,22 @@ class AdapterViewsTest {
         assertEquals("$2a$04$stored", read.getSecrets().getJsonObject(0).getString("pwd-hash"));
         assertEquals("bcrypt", read.getSecrets().getJsonObject(0).getString("hash-function"));
     }
+
+    @Test
+    void tenant_carriesItsConnectionLimit_andTrustedCaAsTrustAnchor() {
+        io.meridian.region.tls.TestPki pki = io.meridian.region.tls.TestPki.newCa("CN=LampCo devices CA,O=LampCo");
+        String json = new JsonObject().put("enabled", true)
+                .put("resource-limits", new JsonObject().put("max-connections", 3))
+                .put("trusted-ca", new JsonArray().add(new JsonObject().put("cert", pki.caCertificateBase64())))
+                .encode();
+        // as the management API stores it: parsed into Hono's model and written back
+        TenantObject tenant = AdapterViews.tenantObject("lampco",
+                RegistryJson.write(RegistryJson.read(json, org.eclipse.hono.service.management.tenant.Tenant.class)));
+        assertEquals(3, tenant.getResourceLimits().getMaxConnections());
+        assertEquals(1, tenant.getTrustAnchors().size());
+        java.security.cert.TrustAnchor anchor = tenant.getTrustAnchors().iterator().next();
+        assertEquals(pki.caCertificate().getSubjectX500Principal(), anchor.getCA());
+        assertEquals(pki.caCertificate().getPublicKey(), anchor.getCAPublicKey());
+    }
+
 }

@@ -1,5 +1,9 @@
 package io.meridian.region.adapter.mqtt;
 
+import io.meridian.region.adapter.TenantConnections;
+import io.meridian.region.adapter.mqtt.MqttRefusals.Reason;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.opentracing.Span;
@@ -11,12 +15,20 @@ import io.vertx.mqtt.MqttServerOptions;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.security.cert.Certificate;
 import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
 import org.eclipse.hono.adapter.ProtocolAdapterProperties;
+import org.eclipse.hono.adapter.TenantConnectionsExceededException;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
+import org.eclipse.hono.adapter.auth.device.x509.SubjectDnCredentials;
+import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentication;
+import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
@@ -27,29 +39,53 @@ import org.eclipse.hono.util.QoS;
 import org.eclipse.hono.util.TenantObject;
 
 /**
- * The region's MQTT 3.1.1 protocol adapter on Hono's adapter base: plain MQTT on the insecure port.
+ * The region's MQTT 3.1.1 protocol adapter on Hono's adapter base: plain MQTT on the insecure port and, when
+ * the node has TLS material, MQTT over TLS on the secure port.
  *
  * <ul>
- * <li>CONNECT needs username {@code <auth-id>@<tenant>} and the password of a {@code hashed-password}
- *     credential in the region's registry; refusals are CONNACK codes ({@link MqttRefusals}), each logged.</li>
+ * <li>CONNECT authenticates, in Hono's order, with a client certificate presented in the TLS handshake (the
+ *     tenant is the one whose trusted CA issued it, Hono's {@link TenantServiceBasedX509Authentication}; the
+ *     device is the one with an {@code x509-cert} credential whose auth-id is the subject DN), else with
+ *     username {@code <auth-id>@<tenant>} and the password of a {@code hashed-password} credential. Then the
+ *     tenant and device must be enabled and the tenant under its {@code max-connections}
+ *     ({@link TenantConnections}). Refusals are CONNACK codes ({@link MqttRefusals}).</li>
  * <li>PUBLISH on {@code telemetry}/{@code t} and {@code event}/{@code e} at QoS 0 or 1 goes to Kafka through
  *     Hono's senders ({@code hono.telemetry.<tenant>}, {@code hono.event.<tenant>}). A QoS 1 PUBACK is sent
- *     only after Kafka acknowledged the record. QoS 2, other topics and failed sends close the connection,
- *     as Hono's adapter does for a device that has not subscribed to error topics.</li>
+ *     only after Kafka acknowledged the record. A gateway publishes for a device with
+ *     {@code telemetry/<tenant>/<device>}: the message goes as that device's, if the device names the gateway
+ *     in {@code via} or {@code viaGroups}. QoS 2, unknown topics, another tenant's or a device the gateway
+ *     does not serve, a payload over the maximum, and failed sends close the connection, as Hono's adapter
+ *     does for a device that has not subscribed to error topics.</li>
  * <li>SUBSCRIBE is answered with a failure for every filter: commands are not built yet.</li>
  * </ul>
+ *
+ * Every refusal and every closing is one log line and one count in {@value MqttRefusals#METER}.
  */
 final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdapterProperties> {
 
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
     private final InFlightBudget budget;
+    /**
+     * Room for the rest of a PUBLISH beside its payload (a topic of up to 64 KiB, the packet id): the decoder
+     * lets every PUBLISH through whose payload could be within the limit, so the adapter itself measures the
+     * payload, counts the refusal and closes; only frames larger still are cut off by the decoder.
+     */
+    static final int PUBLISH_HEADROOM = 2 + 65_535 + 2;
+
+    private final MqttRefusals refusals;
+    private final TenantConnections connections;
     private MqttServer server;
+    private MqttServer secureServer;
     private UsernamePasswordAuthProvider authProvider;
+    private TenantServiceBasedX509Authentication certificateAuthentication;
+    private X509AuthProvider certificateAuthProvider;
 
     /** @param budget the node's in-flight work and backpressure (DESIGN.md section 3.3) */
-    MeridianMqttAdapter(InFlightBudget budget) {
-        this.budget = java.util.Objects.requireNonNull(budget, "budget must not be null");
+    MeridianMqttAdapter(MeterRegistry meters, TenantConnections connections, InFlightBudget budget) {
+        this.refusals = new MqttRefusals(Objects.requireNonNull(meters, "meters must not be null"));
+        this.connections = Objects.requireNonNull(connections, "connections must not be null");
+        this.budget = Objects.requireNonNull(budget, "budget must not be null");
     }
 
     @Override
@@ -69,7 +105,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     @Override
     protected int getActualPort() {
-        return Constants.PORT_UNCONFIGURED;
+        return secureServer == null ? Constants.PORT_UNCONFIGURED : secureServer.actualPort();
     }
 
     @Override
@@ -82,61 +118,143 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         return getActualInsecurePort();
     }
 
+    /** The TLS port, once started; {@link Constants#PORT_UNCONFIGURED} without TLS. */
+    int securePort() {
+        return getActualPort();
+    }
+
     @Override
     protected void doStart(Promise<Void> startPromise) {
         authProvider = new UsernamePasswordAuthProvider(getCredentialsClient(), tracer);
+        certificateAuthentication = new TenantServiceBasedX509Authentication(getTenantClient(), tracer);
+        certificateAuthProvider = new X509AuthProvider(getCredentialsClient(), tracer);
+        int maxMessageSize = getConfig().getMaxPayloadSize() + PUBLISH_HEADROOM;
         MqttServerOptions options = new MqttServerOptions()
                 .setHost(getConfig().getInsecurePortBindAddress())
-                .setPort(getConfig().getInsecurePort(getInsecurePortDefaultValue()));
+                .setPort(getConfig().getInsecurePort(getInsecurePortDefaultValue()))
+                .setMaxMessageSize(maxMessageSize);
         server = MqttServer.create(vertx, options).endpointHandler(this::onConnect);
-        server.listen()
-                .onSuccess(s -> log.info("MQTT adapter listening on {}:{}", options.getHost(), s.actualPort()))
+        Future<Void> secure = Future.succeededFuture();
+        if (isSecurePortEnabled()) {
+            MqttServerOptions tls = new MqttServerOptions()
+                    .setHost(getConfig().getBindAddress())
+                    .setPort(getConfig().getPort(getPortDefaultValue()))
+                    .setMaxMessageSize(maxMessageSize);
+            // Hono's: the key and certificate, then client certificates requested (not required) and accepted
+            // at the TLS layer when within their validity, since the tenant's CA is only known after the
+            // handshake (TenantServiceBasedX509Authentication validates the chain)
+            addTlsKeyCertOptions(tls);
+            addTlsTrustOptions(tls);
+            secureServer = MqttServer.create(vertx, tls).endpointHandler(this::onConnect);
+            secure = secureServer.listen()
+                    .onSuccess(s -> log.info("MQTT adapter listening with TLS on {}:{} (client certificates {})", tls.getHost(),
+                            s.actualPort(), tls.getClientAuth()))
+                    .mapEmpty();
+        }
+        secure.compose(v -> server.listen())
+                .onSuccess(s -> log.info("MQTT adapter listening on {}:{}, payloads up to {} bytes", options.getHost(), s.actualPort(),
+                        getConfig().getMaxPayloadSize()))
                 .<Void>mapEmpty()
                 .onComplete(startPromise);
     }
 
     @Override
     protected void doStop(Promise<Void> stopPromise) {
-        (server == null ? Future.<Void>succeededFuture() : server.close()).onComplete(stopPromise);
+        Future.join(close(server), close(secureServer)).<Void>mapEmpty().onComplete(stopPromise);
+    }
+
+    private static Future<Void> close(MqttServer server) {
+        return server == null ? Future.succeededFuture() : server.close();
     }
 
     private void onConnect(MqttEndpoint endpoint) {
         Span span = tracer.buildSpan("CONNECT").start();
         String client = endpoint.clientIdentifier() + " from " + endpoint.remoteAddress();
         if (budget.refuseConnect()) {
-            refuse(endpoint, span, client, "overloaded: " + budget.inFlight() + " messages in flight", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            refuse(endpoint, span, client, Reason.UNAVAILABLE, "overloaded: " + budget.inFlight() + " messages in flight",
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
             return;
         }
-        if (endpoint.auth() == null || endpoint.auth().getUsername() == null || endpoint.auth().getPassword() == null) {
-            refuse(endpoint, span, client, "no username and password", MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+        ConnectionSlot slot = new ConnectionSlot();
+        // set before anything else: a client may go away while it is being authenticated
+        endpoint.closeHandler(v -> slot.close(client));
+        Optional<Certificate[]> certificates = clientCertificates(endpoint);
+        boolean hasPassword = endpoint.auth() != null && endpoint.auth().getUsername() != null && endpoint.auth().getPassword() != null;
+        Future<DeviceUser> authenticated;
+        if (certificates.isPresent()) {
+            // Hono's order: the client certificate first, then username and password if the certificate fails
+            authenticated = authenticateCertificate(certificates.get(), span);
+            if (hasPassword) {
+                authenticated = authenticated.recover(t -> authenticatePassword(endpoint, span));
+            }
+        } else if (hasPassword) {
+            authenticated = authenticatePassword(endpoint, span);
+        } else {
+            refuse(endpoint, span, client, Reason.BAD_CREDENTIALS, "no client certificate and no username and password",
+                    MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
         }
-        UsernamePasswordCredentials credentials = UsernamePasswordCredentials.create(endpoint.auth().getUsername(),
-                endpoint.auth().getPassword());
-        if (credentials == null) {
-            refuse(endpoint, span, client, "username " + endpoint.auth().getUsername() + " is not of the form auth-id@tenant",
-                    MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
-            return;
-        }
-        Promise<DeviceUser> authenticated = Promise.promise();
-        authProvider.authenticate(credentials, span.context(), authenticated);
-        authenticated.future()
+        String as = hasPassword ? " as " + endpoint.auth().getUsername() : certificates.map(c -> " with certificate "
+                + ((java.security.cert.X509Certificate) c[0]).getSubjectX500Principal().getName()).orElse("");
+        authenticated
                 .compose(device -> getTenantConfiguration(device.getTenantId(), span.context())
                         .compose(MeridianMqttAdapter::requireEnabled)
                         .compose(this::isAdapterEnabled)
-                        .compose(tenant -> checkConnectionLimit(tenant, span.context()))
+                        .compose(tenant -> checkConnectionLimit(tenant, span.context()).map(tenant))
                         // the device itself must be registered and enabled, not only its credentials
-                        .compose(v -> getRegistrationAssertion(device.getTenantId(), device.getDeviceId(), device, span.context()))
-                        .map(device))
-                .onSuccess(device -> accept(endpoint, device, span))
+                        .compose(tenant -> getRegistrationAssertion(device.getTenantId(), device.getDeviceId(), device, span.context())
+                                .map(tenant))
+                        .compose(tenant -> slot.take(tenant) ? Future.succeededFuture(device)
+                                // Hono's own check above passed, but others took the last slots meanwhile
+                                : Future.failedFuture(new TenantConnectionsExceededException(tenant.getTenantId(), null))))
+                .onSuccess(device -> accept(endpoint, device, span, slot, client))
                 .onFailure(t -> {
                     if (!(t instanceof ServiceInvocationException)) {
                         // not a registry or Kafka answer: a defect or an outage, so the log gets the stack trace
                         log.warn("unexpected failure while connecting {}", client, t);
                     }
-                    refuse(endpoint, span, client + " as " + endpoint.auth().getUsername(), MqttRefusals.reason(t),
-                            MqttRefusals.connackCode(t));
+                    refuse(endpoint, span, client + as, MqttRefusals.connectReason(t, certificates.isPresent() && !hasPassword),
+                            MqttRefusals.reason(t), MqttRefusals.connackCode(t));
                 });
+    }
+
+    /** The client's certificate chain from the TLS handshake; empty on the plain port or without one. */
+    private static Optional<Certificate[]> clientCertificates(MqttEndpoint endpoint) {
+        if (!endpoint.isSsl() || endpoint.sslSession() == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = endpoint.sslSession().getPeerCertificates();
+            return chain == null || chain.length == 0 ? Optional.empty() : Optional.of(chain);
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Future<DeviceUser> authenticateCertificate(Certificate[] chain, Span span) {
+        return certificateAuthentication.validateClientCertificate(chain, List.of(), span.context())
+                .compose(authInfo -> {
+                    SubjectDnCredentials credentials = certificateAuthProvider.getCredentials(authInfo);
+                    if (credentials == null) {
+                        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
+                                "client certificate carries no usable subject DN"));
+                    }
+                    Promise<DeviceUser> device = Promise.promise();
+                    certificateAuthProvider.authenticate(credentials, span.context(), device);
+                    return device.future();
+                });
+    }
+
+    private Future<DeviceUser> authenticatePassword(MqttEndpoint endpoint, Span span) {
+        UsernamePasswordCredentials credentials = UsernamePasswordCredentials.create(endpoint.auth().getUsername(),
+                endpoint.auth().getPassword());
+        if (credentials == null) {
+            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
+                    "username " + endpoint.auth().getUsername() + " is not of the form auth-id@tenant"));
+        }
+        Promise<DeviceUser> authenticated = Promise.promise();
+        authProvider.authenticate(credentials, span.context(), authenticated);
+        return authenticated.future();
     }
 
     private static Future<TenantObject> requireEnabled(TenantObject tenant) {
@@ -144,19 +262,33 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN, "tenant " + tenant.getTenantId() + " is disabled"));
     }
 
-    private void refuse(MqttEndpoint endpoint, Span span, String client, String reason, MqttConnectReturnCode code) {
-        log.info("refused MQTT connection of {}: {} -> CONNACK {}", client, reason, code);
+    private void refuse(MqttEndpoint endpoint, Span span, String client, Reason reason, String detail, MqttConnectReturnCode code) {
+        refusals.count(reason);
+        log.info("refused MQTT connection of {}: {} ({}) -> CONNACK {}", client, reason.tag(), detail, code);
         endpoint.reject(code);
         span.finish();
     }
 
-    private void accept(MqttEndpoint endpoint, DeviceUser device, Span span) {
+    private void accept(MqttEndpoint endpoint, DeviceUser device, Span span, ConnectionSlot slot, String client) {
         TracingHelper.setDeviceTags(span, device.getTenantId(), device.getDeviceId());
-        log.info("accepted MQTT connection of {} as {}", endpoint.clientIdentifier(), device);
+        log.info("accepted MQTT connection of {} as {}{}", endpoint.clientIdentifier(), device, endpoint.isSsl() ? " over TLS" : "");
+        endpoint.exceptionHandler(t -> {
+            if (t instanceof TooLongFrameException || t.getCause() instanceof TooLongFrameException) {
+                // the decoder cut off a frame beyond even the payload limit and its headroom
+                closeOn(endpoint, device, Reason.OVERSIZE_PAYLOAD, "frame over " + (getConfig().getMaxPayloadSize() + PUBLISH_HEADROOM)
+                        + " bytes: " + t.getMessage());
+            } else {
+                log.debug("MQTT connection of {} failed", device, t);
+            }
+        });
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         MqttDeviceSession session = budget.open(ChannelReadGate.of(endpoint));
-        endpoint.closeHandler(v -> session.close());
+        // the endpoint has one close handler: it now gives back both the in-flight session and the tenant slot
+        endpoint.closeHandler(v -> {
+            session.close();
+            slot.close(client);
+        });
         endpoint.publishHandler(message -> onPublish(endpoint, device, session, message));
         endpoint.subscribeHandler(subscribe -> {
             log.info("{} subscribed to {}: refused, commands are not supported yet", device, subscribe.topicSubscriptions());
@@ -165,31 +297,69 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         });
         endpoint.unsubscribeHandler(unsubscribe -> endpoint.unsubscribeAcknowledge(unsubscribe.messageId()));
         endpoint.pingHandler(v -> { });
-        endpoint.disconnectHandler(v -> log.debug("{} disconnected", device));
+        endpoint.disconnectHandler(v -> log.debug("{} sent DISCONNECT", device));
         endpoint.accept(false);
         span.finish();
+    }
+
+    /**
+     * The tenant connection slot of one MQTT connection: taken once the connection is about to be accepted,
+     * given back when it closes, however early, exactly once.
+     */
+    private final class ConnectionSlot {
+        private String tenantId;
+        private boolean closed;
+
+        /** Takes a slot of the tenant; false when the tenant has none left. */
+        synchronized boolean take(TenantObject tenant) {
+            if (closed) {
+                // gone while it was being authenticated: nothing to hold, and accepting it does nothing
+                return true;
+            }
+            if (!connections.tryAcquire(tenant)) {
+                return false;
+            }
+            tenantId = tenant.getTenantId();
+            return true;
+        }
+
+        synchronized void close(String client) {
+            closed = true;
+            if (tenantId != null) {
+                connections.release(tenantId);
+                tenantId = null;
+            }
+            log.debug("MQTT connection of {} closed", client);
+        }
     }
 
     private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
         Optional<MqttTopic> parsed = MqttTopic.parse(message.topicName());
         if (parsed.isEmpty()) {
-            closeOn(endpoint, device, "PUBLISH to unsupported topic " + message.topicName());
+            closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "PUBLISH to unsupported topic " + message.topicName());
             return;
         }
         if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
-            closeOn(endpoint, device, "PUBLISH at QoS 2, which is not supported, on " + message.topicName());
+            closeOn(endpoint, device, Reason.UNSUPPORTED_QOS, "PUBLISH at QoS 2, which is not supported, on " + message.topicName());
+            return;
+        }
+        int maxPayloadSize = getConfig().getMaxPayloadSize();
+        if (message.payload().length() > maxPayloadSize) {
+            closeOn(endpoint, device, Reason.OVERSIZE_PAYLOAD, "PUBLISH of " + message.payload().length() + " bytes on "
+                    + message.topicName() + ", the maximum is " + maxPayloadSize);
             return;
         }
         MqttTopic topic = parsed.get();
         String tenantId = topic.tenantId().orElse(device.getTenantId());
         String deviceId = topic.deviceId().orElse(device.getDeviceId());
-        if (!tenantId.equals(device.getTenantId()) || !deviceId.equals(device.getDeviceId())) {
-            closeOn(endpoint, device, "PUBLISH for " + tenantId + "/" + deviceId + " (gateways are not supported yet)");
+        if (!tenantId.equals(device.getTenantId())) {
+            closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "PUBLISH on " + message.topicName() + " for another tenant");
             return;
         }
         if (!session.admit(message.qosLevel())) {
             return; // a QoS 0 message over the limits: dropped and counted
         }
+        boolean forOther = !deviceId.equals(device.getDeviceId());
         QoS qos = QoS.from(message.qosLevel().value());
         Span span = tracer.buildSpan("PUBLISH " + (topic.event() ? "event" : "telemetry")).start();
         // tenant and device as attributes; NodeTracing removes the device id unless the exporter stays in the region
@@ -217,6 +387,12 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, message.payload().length(), span.context()).map(tenant))
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, span.context())
+                        // Hono's registration service validates the gateway: 403 when the device does not name
+                        // it in via/viaGroups, 404 when the device is unknown or disabled
+                        .recover(t -> forOther && t instanceof ClientErrorException
+                                ? Future.failedFuture(new MqttRefusals.TopicNotAuthorized(
+                                        "gateway " + device.getDeviceId() + " may not publish for " + deviceId + ": " + t.getMessage(), t))
+                                : Future.failedFuture(t))
                         .compose(assertion -> topic.event()
                                 ? getEventSender(tenant).sendEvent(tenant, assertion, contentType, message.payload(),
                                         getDownstreamMessageProperties(context), span.context())
@@ -234,14 +410,16 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                         if (!(sent.cause() instanceof ServiceInvocationException)) {
                             log.warn("unexpected failure while forwarding {} of {}", message.topicName(), device, sent.cause());
                         }
-                        closeOn(endpoint, device, "could not forward " + message.topicName() + ": " + MqttRefusals.reason(sent.cause()));
+                        closeOn(endpoint, device, MqttRefusals.publishReason(sent.cause()),
+                                "could not forward " + message.topicName() + ": " + MqttRefusals.reason(sent.cause()));
                     }
                 });
     }
 
-    private void closeOn(MqttEndpoint endpoint, DeviceUser device, String reason) {
-        log.info("closing MQTT connection of {}: {}", device, reason);
+    private void closeOn(MqttEndpoint endpoint, DeviceUser device, Reason reason, String detail) {
         if (endpoint.isConnected()) {
+            refusals.count(reason);
+            log.info("closing MQTT connection of {}: {} ({})", device, reason.tag(), detail);
             endpoint.close();
         }
     }

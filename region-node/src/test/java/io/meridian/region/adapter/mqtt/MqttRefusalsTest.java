@@ -30,4 +30,33 @@ class MqttRefusalsTest {
         assertEquals(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                 MqttRefusals.connackCode(new IllegalStateException("unexpected")));
     }
+
+    @Test
+    void tenantOverItsConnectionLimit_isNotAuthorized_asHonoDocuments() {
+        // Hono's exception carries 401, but its MQTT adapter documents CONNACK 0x05 for the connection limit
+        Throwable limit = new org.eclipse.hono.adapter.TenantConnectionsExceededException("lampco", null);
+        assertEquals(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, MqttRefusals.connackCode(limit));
+        assertEquals(MqttRefusals.Reason.CONNECTION_LIMIT, MqttRefusals.connectReason(limit, false));
+    }
+
+    @Test
+    void refusalReasons_tellCertificatesFromPasswords_andTopicsFromOutages() {
+        assertEquals(MqttRefusals.Reason.BAD_CREDENTIALS, MqttRefusals.connectReason(new ClientErrorException(401, "x"), false));
+        assertEquals(MqttRefusals.Reason.UNTRUSTED_CERTIFICATE, MqttRefusals.connectReason(new ClientErrorException(401, "x"), true));
+        assertEquals(MqttRefusals.Reason.NOT_AUTHORIZED, MqttRefusals.connectReason(new ClientErrorException(403, "x"), false));
+        assertEquals(MqttRefusals.Reason.UNAVAILABLE, MqttRefusals.connectReason(new ServerErrorException(503, "x"), false));
+        assertEquals(MqttRefusals.Reason.UNAUTHORISED_TOPIC,
+                MqttRefusals.publishReason(new MqttRefusals.TopicNotAuthorized("gw", new ClientErrorException(403, "x"))));
+        assertEquals(MqttRefusals.Reason.UNAVAILABLE, MqttRefusals.publishReason(new ServerErrorException(503, "x")));
+    }
+
+    @Test
+    void everyReason_hasItsOwnCounter() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        MqttRefusals refusals = new MqttRefusals(meters);
+        refusals.count(MqttRefusals.Reason.OVERSIZE_PAYLOAD);
+        refusals.count(MqttRefusals.Reason.OVERSIZE_PAYLOAD);
+        assertEquals(2.0, meters.counter(MqttRefusals.METER, "reason", "oversize_payload").count());
+        assertEquals(0.0, meters.counter(MqttRefusals.METER, "reason", "connection_limit").count());
+    }
 }
