@@ -4,6 +4,7 @@ import io.opentracing.SpanContext;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.net.HttpURLConnection;
+import java.util.List;
 import java.util.Objects;
 import javax.security.auth.x500.X500Principal;
 import org.eclipse.hono.client.ClientErrorException;
@@ -23,18 +24,29 @@ import org.eclipse.hono.util.TenantObject;
  * the device or the credential does not exist or is disabled (a disabled tenant is returned, with
  * {@code enabled} false, so that the adapter can refuse with 403), 403 when a gateway may not act for a device,
  * and a {@link ServerErrorException} with 503 when Cassandra cannot answer. Tenants are found by id or by the
- * subject DN of a CA they trust (X.509 client certificates). Nothing is cached yet: every lookup reads
- * Cassandra.
+ * subject DN of a CA they trust (X.509 client certificates).
+ *
+ * <p>Answers by tenant id, registration assertions and credentials are kept in a {@link RegistryCache}, which
+ * the store empties for a tenant on every write through the management API; lookups by trusted CA are not
+ * cached (they happen once per TLS connect and then go through the cached lookup by id).
  */
 public final class AdapterRegistryClients {
 
     private final RegistryStore store;
+    private final RegistryCache cache;
     private final Tenants tenants = new Tenants();
     private final Registrations registrations = new Registrations();
     private final Credentials credentials = new Credentials();
 
-    AdapterRegistryClients(RegistryStore store) {
+    AdapterRegistryClients(RegistryStore store, RegistryCache cache) {
         this.store = Objects.requireNonNull(store, "store must not be null");
+        this.cache = Objects.requireNonNull(cache, "cache must not be null");
+        store.onChange(cache::invalidateTenant);
+    }
+
+    /** The cache in front of the store (for metrics and tests). */
+    public RegistryCache cache() {
+        return cache;
     }
 
     public TenantClient tenantClient() {
@@ -76,9 +88,9 @@ public final class AdapterRegistryClients {
         @Override
         public Future<TenantObject> get(String tenantId, SpanContext context) {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
-            return store.readTenant(tenantId).recover(AdapterRegistryClients::unavailable)
+            return cache.get("tenant", tenantId, List.of(), () -> store.readTenant(tenantId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.isEmpty() ? notFound("tenant " + tenantId)
-                            : view(tenantId, row.get().json()));
+                            : view(tenantId, row.get().json())));
         }
 
         @Override
@@ -105,12 +117,13 @@ public final class AdapterRegistryClients {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             Objects.requireNonNull(deviceId, "deviceId must not be null");
             if (gatewayId != null && !gatewayId.equals(deviceId)) {
-                return assertForGateway(tenantId, deviceId, gatewayId);
+                return cache.get("assertion", tenantId, List.of(deviceId, gatewayId), () -> assertForGateway(tenantId, deviceId, gatewayId));
             }
-            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+            return cache.get("assertion", tenantId, List.of(deviceId), () -> store.readDevice(tenantId, deviceId)
+                    .recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
                             .map(Future::succeededFuture)
-                            .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
+                            .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId))));
         }
     }
 
@@ -148,6 +161,13 @@ public final class AdapterRegistryClients {
             Objects.requireNonNull(type, "type must not be null");
             Objects.requireNonNull(authId, "authId must not be null");
             String what = type + " credentials " + authId + " of tenant " + tenantId;
+            if (clientContext == null || clientContext.isEmpty()) {
+                return cache.get("credentials", tenantId, List.of(type, authId), () -> read(tenantId, authId, type, what, context));
+            }
+            return read(tenantId, authId, type, what, context);
+        }
+
+        private Future<CredentialsObject> read(String tenantId, String authId, String type, String what, SpanContext context) {
             return store.readAuthIdCredential(tenantId, type, authId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.isEmpty() ? notFound(what)
                             // a disabled or deleted device has no usable credentials (Hono's Credentials API)

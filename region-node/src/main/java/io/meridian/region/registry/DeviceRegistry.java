@@ -33,7 +33,7 @@ public final class DeviceRegistry {
     private final AdapterRegistryClients adapterClients;
 
     private DeviceRegistry(Vertx vertx, CqlSession session, RegistryHttpServer server, String deploymentId, RegistryStore store) {
-        this.adapterClients = new AdapterRegistryClients(store);
+        this.adapterClients = new AdapterRegistryClients(store, RegistryCache.defaults());
         this.vertx = vertx;
         this.session = session;
         this.server = server;

@@ -16,8 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServerErrorException;
@@ -38,6 +40,7 @@ final class RegistryStore {
     static final String CREDENTIALS_BY_AUTH_ID = "credentials_by_auth_id";
 
     private final Vertx vertx;
+    private final List<Consumer<String>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CqlSession session;
     private final String keyspace;
     private final Map<String, PreparedStatement> prepared = new java.util.concurrent.ConcurrentHashMap<>();
@@ -106,15 +109,25 @@ final class RegistryStore {
         return UUID.randomUUID().toString();
     }
 
+    /** Called with the tenant of every write through this store: the adapters' cache drops that tenant's answers. */
+    void onChange(Consumer<String> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+    }
+
+    /** Tells the listeners once the write is done, whether it succeeded or not (a failed write may have applied). */
+    private <T> Future<T> changed(String tenantId, Future<T> write) {
+        return write.onComplete(ar -> changeListeners.forEach(l -> l.accept(tenantId)));
+    }
+
     // ---- tenants
 
     Future<String> createTenant(String tenantId, String json) {
         String version = newVersion();
         Instant now = Instant.now();
-        return execute(insertTenant.bind(tenantId, version, json, now, now))
+        return changed(tenantId, execute(insertTenant.bind(tenantId, version, json, now, now))
                 .compose(rs -> rs.wasApplied() ? Future.succeededFuture(version)
                         : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
-                                "tenant " + tenantId + " already exists")));
+                                "tenant " + tenantId + " already exists"))));
     }
 
     Future<Optional<Versioned>> readTenant(String tenantId) {
@@ -124,19 +137,19 @@ final class RegistryStore {
 
     Future<String> updateTenant(String tenantId, String json, Optional<String> ifMatch) {
         String version = newVersion();
-        return conditional("UPDATE " + keyspace + ".tenants SET version = ?, tenant = ?, updated = ? WHERE tenant_id = ?",
+        return changed(tenantId, conditional("UPDATE " + keyspace + ".tenants SET version = ?, tenant = ?, updated = ? WHERE tenant_id = ?",
                 List.of(version, json, Instant.now(), tenantId), tenantKey(tenantId), Optional.of(version), ifMatch,
-                "tenant " + tenantId).map(version);
+                "tenant " + tenantId).map(version));
     }
 
     Future<Void> deleteTenant(String tenantId, Optional<String> ifMatch) {
-        return conditional("DELETE FROM " + keyspace + ".tenants WHERE tenant_id = ?", List.of(tenantId), tenantKey(tenantId),
+        return changed(tenantId, conditional("DELETE FROM " + keyspace + ".tenants WHERE tenant_id = ?", List.of(tenantId), tenantKey(tenantId),
                 Optional.empty(), ifMatch, "tenant " + tenantId)
                 // the tenant is gone: its devices and credentials go with it (whole-partition deletes)
                 .compose(v -> run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ?", tenantId))
-                .mapEmpty();
+                .mapEmpty());
     }
 
     /** The device that owns an auth-id of a type, and that single credential's JSON. */
@@ -165,13 +178,13 @@ final class RegistryStore {
     Future<String> createDevice(String tenantId, String deviceId, String json) {
         String version = newVersion();
         Instant now = Instant.now();
-        return execute(insertDevice.bind(tenantId, deviceId, version, json, now, now))
+        return changed(tenantId, execute(insertDevice.bind(tenantId, deviceId, version, json, now, now))
                 .compose(rs -> rs.wasApplied() ? Future.succeededFuture(version)
                         : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
                                 "device " + deviceId + " already exists in tenant " + tenantId)))
                 .compose(v -> execute(insertCredentials.bind(tenantId, deviceId, newVersion(), "[]", now)))
                 .compose(rs -> rs.wasApplied() ? Future.succeededFuture() : resetOrphanedCredentials(tenantId, deviceId))
-                .map(version);
+                .map(version));
     }
 
     /**
@@ -196,14 +209,14 @@ final class RegistryStore {
 
     Future<String> updateDevice(String tenantId, String deviceId, String json, Optional<String> ifMatch) {
         String version = newVersion();
-        return conditional("UPDATE " + keyspace + ".devices SET version = ?, device = ?, updated = ? WHERE tenant_id = ? AND device_id = ?",
+        return changed(tenantId, conditional("UPDATE " + keyspace + ".devices SET version = ?, device = ?, updated = ? WHERE tenant_id = ? AND device_id = ?",
                 List.of(version, json, Instant.now(), tenantId, deviceId), deviceKey(DEVICES, tenantId, deviceId), Optional.of(version),
-                ifMatch, "device " + deviceId).map(version);
+                ifMatch, "device " + deviceId).map(version));
     }
 
     /** Deletes the device, then its credentials and its auth-id claims. */
     Future<Void> deleteDevice(String tenantId, String deviceId, Optional<String> ifMatch) {
-        return conditional("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ? AND device_id = ?",
+        return changed(tenantId, conditional("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ? AND device_id = ?",
                 List.of(tenantId, deviceId), deviceKey(DEVICES, tenantId, deviceId), Optional.empty(), ifMatch, "device " + deviceId)
                 .compose(v -> readCredentials(tenantId, deviceId))
                 .compose(row -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ? AND device_id = ? IF EXISTS",
@@ -214,7 +227,7 @@ final class RegistryStore {
                             releases.add(releaseAuthId(tenantId, c.getType(), c.getAuthId(), deviceId))));
                     return Future.all(releases);
                 })
-                .mapEmpty();
+                .mapEmpty());
     }
 
     // ---- trust anchor ownership
@@ -294,10 +307,10 @@ final class RegistryStore {
     }
 
     Future<Void> deleteDevicesOfTenant(String tenantId) {
-        return run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId)
+        return changed(tenantId, run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId)
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials_by_auth_id WHERE tenant_id = ?", tenantId))
-                .mapEmpty();
+                .mapEmpty());
     }
 
     // ---- credentials
@@ -318,15 +331,15 @@ final class RegistryStore {
                 List.of(version, json, now, tenantId, deviceId), deviceKey(CREDENTIALS, tenantId, deviceId), Optional.of(version), ifMatch,
                 "credentials of device " + deviceId);
         if (ifMatch.isPresent()) {
-            return write.map(version);
+            return changed(tenantId, write.map(version));
         }
-        return write.recover(t -> notFound(t)
+        return changed(tenantId, write.recover(t -> notFound(t)
                 ? execute(insertCredentials.bind(tenantId, deviceId, version, json, now)).compose(rs -> rs.wasApplied()
                         ? Future.succeededFuture()
                         : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_CONFLICT,
                                 "credentials of device " + deviceId + " were written concurrently")))
                 : Future.failedFuture(t))
-                .map(version);
+                .map(version));
     }
 
     // ---- helpers

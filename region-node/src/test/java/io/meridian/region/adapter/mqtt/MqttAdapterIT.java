@@ -209,6 +209,24 @@ class MqttAdapterIT {
     // ---- refusals
 
     @Test
+    void disablingADevice_appliesToItsNextMessage_despiteTheRegistryCache() throws Exception {
+        String tenant = newTenant(euRegistry, true);
+        registerDevice(euRegistry, tenant, "lamp-7", true, "lamp-7-auth");
+
+        MqttClient device = await(connect(euMqtt, "lamp-7-auth@" + tenant, PASSWORD));
+        awaitPuback(device, "telemetry", Buffer.buffer("before")); // the tenant and the assertion are now cached
+        HttpResponse<String> disable = client.send("PUT", uri(euRegistry, "/v1/devices/" + tenant + "/lamp-7"), catalog, "{\"enabled\": false}");
+        assertEquals(204, disable.statusCode(), disable.body());
+
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        device.closeHandler(v -> closed.complete(null));
+        device.publish("telemetry", Buffer.buffer("after"), MqttQoS.AT_LEAST_ONCE, false, false);
+        closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS); // refused: the connection is closed, no PUBACK
+        assertRefused(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, connect(euMqtt, "lamp-7-auth@" + tenant, PASSWORD));
+        assertEquals(1, endOffset("hono.telemetry." + tenant), "only the message before the change is on Kafka");
+    }
+
+    @Test
     void wrongPassword_isRefusedWithBadUsernameOrPassword() throws Exception {
         String tenant = newTenant(euRegistry, true);
         registerDevice(euRegistry, tenant, "lamp-4", true, "lamp-4-auth");
