@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.node.ordinal} (this node's
+ * number in its region, 0 by default; it makes the adapters' command-routing ids, e.g. {@code eu-central-mqtt-0},
+ * which must be unique among a region's live nodes and stable across restarts); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -70,9 +72,10 @@ public final class RegionNodeApp {
         }
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
         MqttAdapter mqtt;
+        AdapterServices services;
         try {
-            AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    NoopTracerFactory.create(), new SimpleMeterRegistry());
+            services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
+                    NoopTracerFactory.create(), new SimpleMeterRegistry(), regionId, intProperty("meridian.node.ordinal", 0));
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
@@ -88,6 +91,7 @@ public final class RegionNodeApp {
             LOG.info("region node {} stopping", regionId);
             long t0 = System.nanoTime();
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            awaitQuietly(services.stop(), Duration.ofSeconds(10), "the command router");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
