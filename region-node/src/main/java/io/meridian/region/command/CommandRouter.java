@@ -165,7 +165,8 @@ public final class CommandRouter {
      */
     public synchronized Future<Void> start() {
         if (deployment == null) {
-            deployment = vertx.deployVerticle(new RouterVerticle());
+            deployment = vertx.deployVerticle(new RouterVerticle())
+                    .onFailure(t -> LOG.error("command router did not start; command subscriptions will fail", t));
         }
         return deployment.mapEmpty();
     }
@@ -189,7 +190,7 @@ public final class CommandRouter {
                 // the node's shutdown hook stops Infinispan in order, after the adapters
                 global.shutdown().hookBehavior(ShutdownHookBehavior.DONT_REGISTER);
                 global.cacheContainer().name("meridian-command-routing");
-                DefaultCacheManager manager = new DefaultCacheManager(global.build(), new ConfigurationBuilder().build(), true);
+                DefaultCacheManager manager = new DefaultCacheManager(global.build(), true);
                 manager.defineConfiguration(CACHE_NAME, new ConfigurationBuilder().build());
                 cache.use(manager.<String, String>getCache(CACHE_NAME));
                 cacheManager = manager;

@@ -67,7 +67,9 @@ final class InProcessCommandRouterClient implements CommandRouterClient {
             Duration lifespan, SpanContext context) {
         Function<Span, Future<CommandRouterResult>> register = span -> router.service()
                 .registerCommandConsumer(tenantId, deviceId, sendEvent, adapterInstanceId, lifespan, span);
-        return router.topics().ensure(tenantId)
+        // the adapter base starts the router without waiting for it: wait here, before the first registration
+        return router.start()
+                .compose(v -> router.topics().ensure(tenantId))
                 .compose(v -> call("register command consumer", context, register))
                 .recover(t -> {
                     if (!(t instanceof ServerErrorException)) {
