@@ -3,6 +3,7 @@ package io.meridian.region.command;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentracing.Tracer;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -165,10 +166,20 @@ public final class CommandRouter {
      */
     public synchronized Future<Void> start() {
         if (deployment == null) {
-            deployment = vertx.deployVerticle(new RouterVerticle())
+            // Deployed from a verticle's context, the router would become that verticle's child and be undeployed
+            // with it (stopping the MQTT adapter would stop routing for the HTTP adapter too); deployed from a
+            // plain thread it is a top-level deployment that only stop() or Vert.x's close() ends.
+            Promise<String> deployed = Promise.promise();
+            Thread deployer = new Thread(() -> vertx.deployVerticle(new RouterVerticle()).onComplete(deployed), "command-router-deploy");
+            deployer.setDaemon(true);
+            deployer.start();
+            deployment = deployed.future()
                     .onFailure(t -> LOG.error("command router did not start; command subscriptions will fail", t));
         }
-        return deployment.mapEmpty();
+        // continue on the caller's context, as Hono's clients expect
+        Context caller = Vertx.currentContext();
+        Future<Void> started = deployment.mapEmpty();
+        return caller == null ? started : Future.fromCompletionStage(started.toCompletionStage(), caller);
     }
 
     /** Stops Hono's router, its Kafka clients and Infinispan; idempotent. */

@@ -91,14 +91,22 @@ public final class AdapterRegistryClients {
         public Future<RegistrationAssertion> assertRegistration(String tenantId, String deviceId, String gatewayId, SpanContext context) {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             Objects.requireNonNull(deviceId, "deviceId must not be null");
-            if (gatewayId != null && !gatewayId.equals(deviceId)) {
-                return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
-                        "publishing on behalf of another device (gateways) is not supported yet"));
-            }
-            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+            Future<RegistrationAssertion> device = store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
                             .map(Future::succeededFuture)
                             .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
+            if (gatewayId == null || gatewayId.equals(deviceId)) {
+                return device;
+            }
+            // a gateway acting for the device: it must be enabled itself and be named in the device's via
+            return device.compose(assertion -> store.readDevice(tenantId, gatewayId).recover(AdapterRegistryClients::unavailable)
+                    .compose(row -> row.flatMap(r -> AdapterViews.assertion(gatewayId, r.json())).isEmpty()
+                            ? Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                                    "gateway " + gatewayId + " is not an enabled device of tenant " + tenantId))
+                            : assertion.getAuthorizedGateways().contains(gatewayId)
+                                    ? Future.succeededFuture(assertion)
+                                    : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                                            "gateway " + gatewayId + " may not act for device " + deviceId))));
         }
     }
 

@@ -2,6 +2,7 @@ package io.meridian.region.registry;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.hono.service.management.device.Device;
 import org.eclipse.hono.service.management.tenant.Tenant;
@@ -28,13 +29,21 @@ final class AdapterViews {
         return result;
     }
 
-    /** The registration assertion of a stored device, empty when the device is disabled. */
+    /**
+     * The registration assertion of a stored device, empty when the device is disabled. It names the gateways the
+     * device lists in {@code via}, which Hono's command router uses to reach a device through its gateway
+     * ({@code viaGroups} are not resolved yet).
+     */
     static Optional<RegistrationAssertion> assertion(String deviceId, String deviceJson) {
         Device device = RegistryJson.read(deviceJson, Device.class);
         if (!device.isEnabled()) {
             return Optional.empty();
         }
-        return Optional.of(new RegistrationAssertion(deviceId));
+        RegistrationAssertion assertion = new RegistrationAssertion(deviceId);
+        if (device.getVia() != null && !device.getVia().isEmpty()) {
+            assertion.setAuthorizedGateways(List.copyOf(device.getVia()));
+        }
+        return Optional.of(assertion);
     }
 
     /**
