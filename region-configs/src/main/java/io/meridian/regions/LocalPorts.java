@@ -63,6 +63,11 @@ public record LocalPorts(int base) {
     }
 
     /** The region node's Device Registry Management API. */
+    /** The region node's management port: readiness and Prometheus metrics. */
+    public int nodeManagement() {
+        return base + 85;
+    }
+
     public int registryApi() {
         return base + 81;
     }
@@ -99,6 +104,7 @@ public record LocalPorts(int base) {
         ports.put("http-adapter", httpAdapter());
         ports.put("https-adapter", httpsAdapter());
         ports.put("registry-api", registryApi());
+        ports.put("node-management", nodeManagement());
         ports.put("data-api", dataApi());
         ports.put("gateway", gateway());
         return ports;

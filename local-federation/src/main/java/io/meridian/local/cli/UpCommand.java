@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * Starts Keycloak, then each region's Cassandra and Kafka (then the AWS stand-ins), prints the endpoints
- * and holds them in the foreground until Ctrl-C or {@code ./meridian down}.
+ * Starts Keycloak, each region's Cassandra and Kafka and the AWS stand-ins, then each region's node (registry
+ * and protocol adapters) on them; prints the endpoints and holds them in the foreground until Ctrl-C or
+ * {@code ./meridian down}.
  */
 @Command(name = "up", description = "Start the federation's backing services and hold them in the foreground.")
 final class UpCommand implements Callable<Integer> {
@@ -74,6 +75,13 @@ final class UpCommand implements Callable<Integer> {
         }
         addIfProvided(registry, "s3", requests, missing);
         addIfProvided(registry, "kinesis", requests, missing);
+        // region nodes need their region's Cassandra and Kafka and Keycloak: a second stage, after those are ready
+        List<ServiceRequest> nodes = new ArrayList<>();
+        if (registry.find("region-node").isPresent()) {
+            ids.forEach(id -> nodes.add(ServiceRequest.of("region-node", id)));
+        } else {
+            missing.add("region-node");
+        }
         missing.forEach(k -> out.printf("  %-22s not available yet (no provider on the classpath)%n", k));
 
         Federation federation = Federation.open(ServiceContext.configured(configs, state, backend, dataMode.fresh),
@@ -95,6 +103,7 @@ final class UpCommand implements Callable<Integer> {
         progress.begin();
         try {
             federation.start(requests, progress);
+            federation.start(nodes, progress);
         } catch (ServiceStartException | IllegalStateException e) {
             progress.end();
             System.err.println("\nmeridian up failed: " + e.getMessage());
@@ -145,12 +154,11 @@ final class UpCommand implements Callable<Integer> {
             out.printf("%-22s %-8s %s%n", s.name(), pid, eps);
         }
         out.println();
-        out.println("not built yet: region nodes (MQTT/HTTP adapters, registry and data APIs), the global catalog and the");
-        out.println("federation gateways. Their ports are reserved per region in region-configs:");
+        out.println("not built yet: the regions' data APIs, the global catalog and the federation gateways. Their ports");
+        out.println("are reserved in region-configs:");
         for (String id : ids) {
             RegionConfig r = configs.require(id);
-            out.printf("  %-12s mqtt=%d http=%d registry=%d data-api=%d gateway=%d%n", id, r.localPorts().mqtt(),
-                    r.localPorts().httpAdapter(), r.localPorts().registryApi(), r.localPorts().dataApi(), r.localPorts().gateway());
+            out.printf("  %-12s data-api=%d gateway=%d%n", id, r.localPorts().dataApi(), r.localPorts().gateway());
         }
         out.println("  catalog      http=" + configs.localServices().catalog());
         federation.service("keycloak").ifPresentOrElse(

@@ -147,6 +147,7 @@ public final class Federation implements AutoCloseable {
         synchronized (this) {
             running.put(p.name, p.service);
         }
+        context.recordReady(p.name, p.service.endpoints());
         listener.ready(p.service, Duration.ofNanos(System.nanoTime() - t0));
     }
 

@@ -22,6 +22,7 @@ public final class ServiceContext {
     private final boolean ephemeralPorts;
     private final boolean freshData;
     private final Map<String, Integer> assignedPorts = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> readyEndpoints = new ConcurrentHashMap<>();
 
     private ServiceContext(RegionConfigs configs, StateDirectory state, Backend backend, boolean ephemeralPorts,
                            boolean freshData) {
@@ -75,6 +76,26 @@ public final class ServiceContext {
             return configured;
         }
         return assignedPorts.computeIfAbsent(key, k -> FreePorts.allocate());
+    }
+
+    /** Records the endpoints of a service that became ready, for services that start after it. */
+    public void recordReady(String serviceName, Map<String, String> endpoints) {
+        readyEndpoints.put(serviceName, Map.copyOf(endpoints));
+    }
+
+    /**
+     * The endpoints of a service of this federation that is ready, for a service that depends on it (a
+     * region node on its region's Cassandra and Kafka), whatever backend runs it.
+     *
+     * @throws ServiceStartException naming the dependency and the ready services, when it is not ready
+     */
+    public Map<String, String> readyEndpoints(String serviceName, String dependent) {
+        Map<String, String> e = readyEndpoints.get(serviceName);
+        if (e == null) {
+            throw new ServiceStartException(dependent + " needs " + serviceName + " to be ready first; ready are "
+                    + new java.util.TreeSet<>(readyEndpoints.keySet()));
+        }
+        return e;
     }
 
     @Override

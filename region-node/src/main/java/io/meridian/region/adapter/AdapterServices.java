@@ -46,9 +46,11 @@ public final class AdapterServices {
     private final int ordinal;
     private final Tracer tracer;
     private final MeterRegistry meters;
+    private final CachingKafkaProducerFactory<String, Buffer> producers;
 
     private AdapterServices(AdapterRegistryClients registry, MessagingClientProviders messaging, CommandRouter commands,
-            String regionId, int ordinal, Tracer tracer, MeterRegistry meters) {
+            String regionId, int ordinal, Tracer tracer, MeterRegistry meters, CachingKafkaProducerFactory<String, Buffer> producers) {
+        this.producers = producers;
         this.registry = registry;
         this.messaging = messaging;
         this.commands = commands;
@@ -100,7 +102,9 @@ public final class AdapterServices {
         producer.setCommonClientConfig(common);
         // fail a send within seconds when the broker is gone, rather than holding devices' PUBACKs for minutes
         producer.setProducerConfig(Map.of("max.block.ms", "5000", "request.timeout.ms", "5000", "delivery.timeout.ms", "15000"));
-        CachingKafkaProducerFactory<String, Buffer> producers = CachingKafkaProducerFactory.sharedFactory(vertx);
+        // not sharedFactory(vertx): that one caches producers by name per Vert.x instance, so a second node in the
+        // same JVM (as in the ITs) would silently send through the first node's producers, to the first region's Kafka
+        CachingKafkaProducerFactory<String, Buffer> producers = CachingKafkaProducerFactory.nonSharedFactory(vertx);
         producers.setMetricsSupport(NoopKafkaClientMetricsSupport.INSTANCE);
         EventSender events = new KafkaBasedEventSender(vertx, producers, producer, true, tracer);
         CommandResponseSender responses = new KafkaBasedCommandResponseSender(vertx, producers, producer, tracer);
@@ -115,7 +119,7 @@ public final class AdapterServices {
         CommandRouter commands = new CommandRouter(vertx,
                 new CommandRouter.Kafka(kafkaBootstrapServers, producers, producer, consumer, admin),
                 registry.tenantClient(), registry.registrationClient(), events, responses, tracer, meters);
-        return new AdapterServices(registry, messaging, commands, regionId, ordinal, tracer, meters);
+        return new AdapterServices(registry, messaging, commands, regionId, ordinal, tracer, meters, producers);
     }
 
     /**
@@ -149,6 +153,17 @@ public final class AdapterServices {
      */
     public Future<Void> stop() {
         return commands.stop();
+    }
+
+    /**
+     * Whether more than {@code maxBytes} of telemetry payload were handed to the Kafka producer and not yet
+     * acknowledged (or failed). Hono's sender completes QoS 0 sends at once, so this backlog is the only
+     * place where a QoS 0 flood would pile up (DESIGN.md section 3.3); adapters drop QoS 0 while it is full.
+     * False until the telemetry producer exists.
+     */
+    public boolean telemetryBacklogOver(int maxBytes) {
+        // "telemetry" is the producer name Hono's KafkaBasedTelemetrySender registers in this node's factory
+        return producers.getProducer("telemetry").map(p -> p.setWriteQueueMaxSize(maxBytes).writeQueueFull()).orElse(false);
     }
 
     public Tracer tracer() {

@@ -1,13 +1,19 @@
 package io.meridian.region.app;
 
 import io.meridian.region.adapter.AdapterServices;
+import io.meridian.region.adapter.http.HttpAdapter;
+import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
+import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentracing.noop.NoopTracerFactory;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,13 +24,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
- * protocol adapter (which looks devices up in that registry in-process and sends to the region's Kafka),
- * both configured from the region's file in {@code region-configs}.
+ * and HTTP protocol adapters (which look devices up in that registry in-process and send to the region's Kafka),
+ * all configured from the region's file in {@code region-configs}.
  *
  * <pre>
  * java -cp ... io.meridian.region.app.RegionNodeApp eu-central
@@ -34,7 +41,13 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.cassandra.contactPoints} (host:port,...), {@code meridian.cassandra.datacenter},
  * {@code meridian.registry.keyspace}, {@code meridian.registry.replicationFactor},
  * {@code meridian.keycloak.issuer}, {@code meridian.registry.bcryptCost}, {@code meridian.mqtt.port},
- * {@code meridian.mqtt.bind}, {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.node.ordinal} (this node's
+ * {@code meridian.mqtt.bind}, {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
+ * {@code meridian.mqtt.inflight.node}, {@code meridian.mqtt.kafkaBacklogBytes} ({@link InFlightLimits}),
+ * {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
+ * {@code meridian.management.port}, {@code meridian.management.bind},
+ * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
+ * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
+ * (see {@link NodeTracing}), {@code meridian.node.ordinal} (this node's
  * number in its region, 0 by default; it makes the adapters' command-routing ids, e.g. {@code eu-central-mqtt-0},
  * which must be unique among a region's live nodes and stable across restarts); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
@@ -55,12 +68,35 @@ public final class RegionNodeApp {
         RegionConfigs configs = RegionConfigs.loadDefault();
         RegistryConfig config = registryConfig(configs, configs.require(regionId));
         MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId));
-        LOG.info("region node {} starting the device registry and the MQTT adapter with:", regionId);
+        HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId));
+        LOG.info("region node {} starting the device registry and the MQTT and HTTP adapters with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        httpConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing.Settings tracingSettings = NodeTracing.Settings.from(regionId, System::getProperty);
+        tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        NodeTracing tracing = NodeTracing.create(tracingSettings);
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
 
         Vertx vertx = Vertx.vertx();
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        meters.config().commonTags("region", regionId);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        AtomicBoolean ready = new AtomicBoolean();
+        int managementPort = intProperty("meridian.management.port", configs.require(regionId).localPorts().nodeManagement());
+        ManagementServer management;
+        try {
+            management = ManagementServer.start(vertx, System.getProperty("meridian.management.bind", "127.0.0.1"), managementPort,
+                    meters, ready::get).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.error("region node {} could not start its management port {}", regionId, managementPort, e);
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("region node {}: readiness and metrics on http://127.0.0.1:{}/health/ready and /metrics", regionId, management.port());
         DeviceRegistry registry;
         try {
             registry = DeviceRegistry.start(vertx, config).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
@@ -72,27 +108,37 @@ public final class RegionNodeApp {
         }
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
         MqttAdapter mqtt;
+        HttpAdapter http;
         AdapterServices services;
         try {
             services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    NoopTracerFactory.create(), new SimpleMeterRegistry(), regionId, intProperty("meridian.node.ordinal", 0));
+                    tracing.tracer(), meters, regionId, intProperty("meridian.node.ordinal", 0));
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
+            http = HttpAdapter.start(vertx, httpConfig, services).toCompletionStage().toCompletableFuture()
+                    .get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
-            LOG.error("region node {} could not start its MQTT adapter", regionId, e);
+            LOG.error("region node {} could not start its protocol adapters", regionId, e);
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             vertx.close();
             System.exit(1);
             return;
         }
         LOG.info("region node {}: MQTT adapter on mqtt://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port());
+        LOG.info("region node {}: HTTP adapter on http://{}:{}", regionId, httpConfig.bindAddress(), http.port());
+        ready.set(true);
+        LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("region node {} stopping", regionId);
+            ready.set(false);
             long t0 = System.nanoTime();
+            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
             awaitQuietly(services.stop(), Duration.ofSeconds(10), "the command router");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            tracing.close();
+            awaitQuietly(management.stop(), Duration.ofSeconds(2), "the management port");
             // Vert.x completes close() on an event loop it has just shut down, so that completion may never be
             // delivered (RejectedExecutionException); wait for it only briefly, the JVM exits after this hook.
             awaitQuietly(vertx.close(), Duration.ofSeconds(2), "Vert.x");
@@ -135,8 +181,19 @@ public final class RegionNodeApp {
 
     /** The MQTT adapter configuration of a region: its file's local ports, overridden by system properties. */
     static MqttAdapter.Config mqttConfig(RegionConfig region) {
+        InFlightLimits d = InFlightLimits.DEFAULTS;
+        InFlightLimits limits = new InFlightLimits(intProperty("meridian.mqtt.inflight.connectionSoft", d.connectionSoft()),
+                intProperty("meridian.mqtt.inflight.connectionHard", d.connectionHard()), intProperty("meridian.mqtt.inflight.node", d.node()),
+                intProperty("meridian.mqtt.kafkaBacklogBytes", d.kafkaBacklogBytes()));
         return new MqttAdapter.Config(System.getProperty("meridian.mqtt.bind", "127.0.0.1"),
-                intProperty("meridian.mqtt.port", region.localPorts().mqtt()));
+                intProperty("meridian.mqtt.port", region.localPorts().mqtt()), limits);
+    }
+
+    /** The HTTP adapter configuration of a region: its file's local ports, overridden by system properties. */
+    static HttpAdapter.Config httpConfig(RegionConfig region) {
+        return new HttpAdapter.Config(System.getProperty("meridian.http.bind", "127.0.0.1"),
+                intProperty("meridian.http.port", region.localPorts().httpAdapter()),
+                intProperty("meridian.http.maxPayloadSize", HttpAdapter.DEFAULT_MAX_PAYLOAD_SIZE), HttpAdapter.DEFAULT_MAX_IN_FLIGHT);
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */

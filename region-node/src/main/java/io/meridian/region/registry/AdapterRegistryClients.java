@@ -91,23 +91,36 @@ public final class AdapterRegistryClients {
         public Future<RegistrationAssertion> assertRegistration(String tenantId, String deviceId, String gatewayId, SpanContext context) {
             Objects.requireNonNull(tenantId, "tenantId must not be null");
             Objects.requireNonNull(deviceId, "deviceId must not be null");
-            Future<RegistrationAssertion> device = store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+            if (gatewayId != null && !gatewayId.equals(deviceId)) {
+                return assertForGateway(tenantId, deviceId, gatewayId);
+            }
+            return store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
                     .compose(row -> row.flatMap(r -> AdapterViews.assertion(deviceId, r.json()))
                             .map(Future::succeededFuture)
                             .orElseGet(() -> notFound("enabled device " + tenantId + "/" + deviceId)));
-            if (gatewayId == null || gatewayId.equals(deviceId)) {
-                return device;
-            }
-            // a gateway acting for the device: it must be enabled itself and be named in the device's via
-            return device.compose(assertion -> store.readDevice(tenantId, gatewayId).recover(AdapterRegistryClients::unavailable)
-                    .compose(row -> row.flatMap(r -> AdapterViews.assertion(gatewayId, r.json())).isEmpty()
-                            ? Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
-                                    "gateway " + gatewayId + " is not an enabled device of tenant " + tenantId))
-                            : assertion.getAuthorizedGateways().contains(gatewayId)
-                                    ? Future.succeededFuture(assertion)
-                                    : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
-                                            "gateway " + gatewayId + " may not act for device " + deviceId))));
         }
+    }
+
+    /**
+     * Hono's Device Registration API for a gateway acting for a device: 403 when the gateway is unknown or
+     * disabled or the device names it neither in {@code via} nor through a group in {@code viaGroups}, 404
+     * when the device is unknown or disabled.
+     */
+    private Future<RegistrationAssertion> assertForGateway(String tenantId, String deviceId, String gatewayId) {
+        return store.readDevice(tenantId, gatewayId).recover(AdapterRegistryClients::unavailable)
+                .compose(gateway -> gateway.flatMap(g -> AdapterViews.assertion(gatewayId, g.json())).isEmpty()
+                        ? Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                                "gateway " + tenantId + "/" + gatewayId + " is disabled or not registered"))
+                        : store.readDevice(tenantId, deviceId).recover(AdapterRegistryClients::unavailable)
+                                .compose(device -> {
+                                    if (device.flatMap(d -> AdapterViews.assertion(deviceId, d.json())).isEmpty()) {
+                                        return notFound("enabled device " + tenantId + "/" + deviceId);
+                                    }
+                                    return AdapterViews.gatewayAssertion(deviceId, device.get().json(), gatewayId, gateway.get().json())
+                                            .map(Future::succeededFuture)
+                                            .orElseGet(() -> Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN,
+                                                    "gateway " + gatewayId + " is not authorized to act on behalf of " + deviceId)));
+                                }));
     }
 
     private final class Credentials extends InProcess implements CredentialsClient {

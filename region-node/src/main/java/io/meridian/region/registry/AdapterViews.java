@@ -47,6 +47,23 @@ final class AdapterViews {
     }
 
     /**
+     * The registration assertion of a device for a gateway that acts on its behalf, empty when the device
+     * names the gateway neither in {@code via} nor through one of the gateway's groups in {@code viaGroups}.
+     * The assertion lists the device's {@code via} gateways, as Hono's registration service does.
+     */
+    static Optional<RegistrationAssertion> gatewayAssertion(String deviceId, String deviceJson, String gatewayId, String gatewayJson) {
+        Device device = RegistryJson.read(deviceJson, Device.class);
+        Device gateway = RegistryJson.read(gatewayJson, Device.class);
+        List<String> via = device.getVia() == null ? List.of() : device.getVia();
+        List<String> viaGroups = device.getViaGroups() == null ? List.of() : device.getViaGroups();
+        List<String> memberOf = gateway.getMemberOf() == null ? List.of() : gateway.getMemberOf();
+        if (!via.contains(gatewayId) && viaGroups.stream().noneMatch(memberOf::contains)) {
+            return Optional.empty();
+        }
+        return Optional.of(new RegistrationAssertion(deviceId).setAuthorizedGateways(via));
+    }
+
+    /**
      * The Credentials API view of one stored credential: its enabled secrets (hashes, never passwords).
      * Empty when the credential is disabled or has no enabled secret.
      *

@@ -39,4 +39,17 @@ class RegionNodeAppTest {
             assertEquals("127.0.0.1:" + region.localPorts().kafka(), RegionNodeApp.kafkaBootstrap(region));
         }
     }
+
+    @Test
+    void httpConfig_comesFromTheRegionsFile() {
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        for (String id : List.of("eu-central", "af-south")) {
+            RegionConfig region = configs.require(id);
+            var config = RegionNodeApp.httpConfig(region);
+
+            assertEquals(region.localPorts().httpAdapter(), config.port());
+            assertEquals("127.0.0.1", config.bindAddress());
+            assertEquals(2048, config.maxPayloadSize(), "Hono's default maximum payload size");
+        }
+    }
 }

@@ -40,6 +40,17 @@ class AdapterViewsTest {
     }
 
     @Test
+    void gateway_actsForADeviceThatNamesItInVia_orThroughAGroup() {
+        String gateway = "{\"enabled\": true, \"memberOf\": [\"floor-2\"]}";
+        assertEquals(java.util.List.of("gw-1"), AdapterViews.gatewayAssertion("sensor-9", "{\"via\": [\"gw-1\"]}", "gw-1", "{}")
+                .orElseThrow().getAuthorizedGateways());
+        assertTrue(AdapterViews.gatewayAssertion("sensor-9", "{\"viaGroups\": [\"floor-2\"]}", "gw-1", gateway).isPresent());
+        assertTrue(AdapterViews.gatewayAssertion("sensor-9", "{\"via\": [\"gw-2\"]}", "gw-1", gateway).isEmpty());
+        assertTrue(AdapterViews.gatewayAssertion("sensor-9", "{\"viaGroups\": [\"floor-3\"]}", "gw-1", gateway).isEmpty());
+        assertTrue(AdapterViews.gatewayAssertion("sensor-9", "{}", "gw-1", gateway).isEmpty());
+    }
+
+    @Test
     void credential_carriesOnlyEnabledHashedSecrets() {
         JsonObject stored = new JsonObject().put("type", "hashed-password").put("auth-id", "lamp-1-auth")
                 .put("secrets", new JsonArray()

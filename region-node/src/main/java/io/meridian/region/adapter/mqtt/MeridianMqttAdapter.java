@@ -32,6 +32,7 @@ import org.eclipse.hono.client.command.CommandContext;
 import org.eclipse.hono.client.command.CommandResponse;
 import org.eclipse.hono.client.command.ProtocolAdapterCommandConsumer;
 import org.eclipse.hono.service.auth.DeviceUser;
+import org.eclipse.hono.tracing.TracingHelper;
 import org.eclipse.hono.util.Constants;
 import org.eclipse.hono.util.QoS;
 import org.eclipse.hono.util.TenantObject;
@@ -60,8 +61,14 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     /** How long a QoS 1 command may wait for the device's PUBACK before it is released (Hono then answers 503). */
     private static final Duration COMMAND_ACK_TIMEOUT = Duration.ofSeconds(10);
 
+    private final InFlightBudget budget;
     private MqttServer server;
     private UsernamePasswordAuthProvider authProvider;
+
+    /** @param budget the node's in-flight work and backpressure (DESIGN.md section 3.3) */
+    MeridianMqttAdapter(InFlightBudget budget) {
+        this.budget = java.util.Objects.requireNonNull(budget, "budget must not be null");
+    }
 
     @Override
     public String getTypeName() {
@@ -114,6 +121,10 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private void onConnect(MqttEndpoint endpoint) {
         Span span = tracer.buildSpan("CONNECT").start();
         String client = endpoint.clientIdentifier() + " from " + endpoint.remoteAddress();
+        if (budget.refuseConnect()) {
+            refuse(endpoint, span, client, "overloaded: " + budget.inFlight() + " messages in flight", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            return;
+        }
         if (endpoint.auth() == null || endpoint.auth().getUsername() == null || endpoint.auth().getPassword() == null) {
             refuse(endpoint, span, client, "no username and password", MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
@@ -158,24 +169,29 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     }
 
     private void accept(MqttEndpoint endpoint, DeviceUser device, Span span) {
+        TracingHelper.setDeviceTags(span, device.getTenantId(), device.getDeviceId());
         log.info("accepted MQTT connection of {} as {}", endpoint.clientIdentifier(), device);
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
-        endpoint.publishHandler(message -> onPublish(endpoint, device, message));
+        MqttDeviceSession session = budget.open(ChannelReadGate.of(endpoint));
         MqttCommandConsumers commands = new MqttCommandConsumers();
+        endpoint.closeHandler(v -> {
+            session.close();
+            closeCommandConsumers(device, commands);
+        });
+        endpoint.publishHandler(message -> onPublish(endpoint, device, session, message));
         endpoint.subscribeHandler(subscribe -> onSubscribe(endpoint, device, commands, subscribe));
         endpoint.unsubscribeHandler(unsubscribe -> onUnsubscribe(endpoint, device, commands, unsubscribe));
         endpoint.publishAcknowledgeHandler(commands::acknowledged);
-        endpoint.closeHandler(v -> closeCommandConsumers(device, commands));
         endpoint.pingHandler(v -> { });
         endpoint.disconnectHandler(v -> log.debug("{} disconnected", device));
         endpoint.accept(false);
         span.finish();
     }
 
-    private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttPublishMessage message) {
+    private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
         if (MqttCommandResponseTopic.isCommandResponse(message.topicName())) {
-            onCommandResponse(endpoint, device, message);
+            onCommandResponse(endpoint, device, session, message);
             return;
         }
         Optional<MqttTopic> parsed = MqttTopic.parse(message.topicName());
@@ -194,8 +210,14 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             closeOn(endpoint, device, "PUBLISH for " + tenantId + "/" + deviceId + " (gateways are not supported yet)");
             return;
         }
+        if (!session.admit(message.qosLevel())) {
+            return; // a QoS 0 message over the limits: dropped and counted
+        }
         QoS qos = QoS.from(message.qosLevel().value());
         Span span = tracer.buildSpan("PUBLISH " + (topic.event() ? "event" : "telemetry")).start();
+        // tenant and device as attributes; NodeTracing removes the device id unless the exporter stays in the region
+        TracingHelper.setDeviceTags(span, tenantId, deviceId);
+        TracingHelper.TAG_QOS.set(span, qos.name());
         MapBasedTelemetryExecutionContext context = new MapBasedTelemetryExecutionContext(span, device) {
             @Override
             public QoS getRequestedQos() {
@@ -224,6 +246,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                                 : getTelemetrySender(tenant).sendTelemetry(tenant, assertion, qos, contentType, message.payload(),
                                         getDownstreamMessageProperties(context), span.context())))
                 .onComplete(sent -> {
+                    session.done();
                     span.finish();
                     if (sent.succeeded()) {
                         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
@@ -385,7 +408,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     }
 
     /** A device's (or gateway's) response to a request-response command, to {@code hono.command_response.<tenant>}. */
-    private void onCommandResponse(MqttEndpoint endpoint, DeviceUser device, MqttPublishMessage message) {
+    private void onCommandResponse(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
         Optional<MqttCommandResponseTopic> parsed = MqttCommandResponseTopic.parse(message.topicName());
         if (parsed.isEmpty()) {
             closeOn(endpoint, device, "PUBLISH to malformed command response topic " + message.topicName());
@@ -409,6 +432,9 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             closeOn(endpoint, device, "command response with a request id this adapter did not issue: " + message.topicName());
             return;
         }
+        if (!session.admit(message.qosLevel())) {
+            return; // a QoS 0 response over the in-flight limits: dropped and counted, like QoS 0 telemetry
+        }
         Span span = tracer.buildSpan("PUBLISH command response").withTag("tenant_id", tenantId).start();
         getTenantConfiguration(tenantId, span.context())
                 .compose(MeridianMqttAdapter::requireEnabled)
@@ -418,6 +444,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, span.context())
                         .compose(assertion -> sendCommandResponse(tenant, assertion, response, span.context())))
                 .onComplete(sent -> {
+                    session.done();
                     span.finish();
                     if (sent.succeeded()) {
                         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {

@@ -15,18 +15,28 @@ public final class MqttAdapter {
      *
      * @param bindAddress the address to listen on (loopback for local runs)
      * @param port the plain MQTT port; 0 picks a free one
+     * @param limits the in-flight work it accepts before it pushes back
      */
-    public record Config(String bindAddress, int port) {
+    public record Config(String bindAddress, int port, InFlightLimits limits) {
         public Config {
             Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+            Objects.requireNonNull(limits, "limits must not be null");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("MQTT port must be between 0 and 65535, was " + port);
             }
         }
 
+        /** A configuration with the default {@link InFlightLimits#DEFAULTS}. */
+        public Config(String bindAddress, int port) {
+            this(bindAddress, port, InFlightLimits.DEFAULTS);
+        }
+
         /** The effective configuration, for the start-up log. */
         public Map<String, Object> describe() {
-            return Map.of("mqtt.bind", bindAddress, "mqtt.port", port);
+            Map<String, Object> m = new java.util.TreeMap<>(limits.describe());
+            m.put("mqtt.bind", bindAddress);
+            m.put("mqtt.port", port);
+            return m;
         }
     }
 
@@ -55,7 +65,8 @@ public final class MqttAdapter {
         properties.setInsecurePortBindAddress(config.bindAddress());
         properties.setInsecurePort(config.port());
 
-        MeridianMqttAdapter adapter = new MeridianMqttAdapter();
+        MeridianMqttAdapter adapter = new MeridianMqttAdapter(new InFlightBudget(config.limits(),
+                () -> services.telemetryBacklogOver(config.limits().kafkaBacklogBytes()), services.meters()));
         adapter.setConfig(properties);
         services.configure(adapter);
         return vertx.deployVerticle(adapter).map(id -> new MqttAdapter(vertx, adapter, id));

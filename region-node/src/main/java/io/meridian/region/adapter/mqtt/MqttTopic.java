@@ -47,7 +47,11 @@ record MqttTopic(boolean event, Optional<String> tenantId, Optional<String> devi
                 if (eq <= 0) {
                     return Optional.empty();
                 }
-                properties.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+                try {
+                    properties.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty(); // a malformed %-escape: not a topic of this form
+                }
             }
         }
         String[] segments = path.split("/", -1);

@@ -1,6 +1,7 @@
 package io.meridian.region.adapter.mqtt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,14 @@ import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
 import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.registry.DeviceRegistry;
+import io.meridian.region.tracing.NodeTracing;
 import io.meridian.region.registry.RegistryClient;
 import io.meridian.region.registry.RegistryConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Future;
@@ -33,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -72,6 +78,8 @@ class MqttAdapterIT {
     private MqttAdapter euMqtt;
     private MqttAdapter afMqtt;
     private String catalog;
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private NodeTracing euTracing;
 
     @BeforeAll
     void startRegionNodes(Federation federation, KeycloakService keycloak) throws Exception {
@@ -79,8 +87,10 @@ class MqttAdapterIT {
         euKafka = federation.kafka("eu-central").bootstrapServers();
         euRegistry = await(DeviceRegistry.start(vertx, registryConfig("eu-central", federation.cassandra("eu-central"), keycloak.issuer())));
         afRegistry = await(DeviceRegistry.start(vertx, registryConfig("af-south", federation.cassandra("af-south"), keycloak.issuer())));
+        // eu-central traces every message to an exporter declared outside the region, as a collector elsewhere would be
+        euTracing = NodeTracing.create(new NodeTracing.Settings("eu-central", 1.0, Optional.empty(), false), Optional.of(spans));
         euMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
-                AdapterServices.create(vertx, euKafka, euRegistry.adapterClients(), NoopTracerFactory.create(), new SimpleMeterRegistry())));
+                AdapterServices.create(vertx, euKafka, euRegistry.adapterClients(), euTracing.tracer(), new SimpleMeterRegistry())));
         afMqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
                 AdapterServices.create(vertx, federation.kafka("af-south").bootstrapServers(), afRegistry.adapterClients(),
                         NoopTracerFactory.create(), new SimpleMeterRegistry())));
@@ -105,6 +115,9 @@ class MqttAdapterIT {
         await(Future.join(stops));
         if (vertx != null) {
             await(vertx.close());
+        }
+        if (euTracing != null) {
+            euTracing.close();
         }
     }
 
@@ -170,6 +183,27 @@ class MqttAdapterIT {
         assertEquals("q0", new String(record.value(), StandardCharsets.UTF_8));
         assertEquals("0", headers(record).get("qos"), headers(record).toString());
         await(device.disconnect());
+    }
+
+    @Test
+    void spans_carryRegionAndTenant_butNoDeviceIdForAnExporterOutsideTheRegion() throws Exception {
+        String tenant = newTenant(euRegistry, true);
+        registerDevice(euRegistry, tenant, "lamp-traced", true, "lamp-traced-auth");
+
+        MqttClient device = await(connect(euMqtt, "lamp-traced-auth@" + tenant, PASSWORD));
+        awaitPuback(device, "telemetry", Buffer.buffer("{\"temp\": 19}"));
+        await(device.disconnect());
+        euTracing.flush();
+
+        List<SpanData> ours = spans.getFinishedSpanItems().stream()
+                .filter(s -> tenant.equals(s.getAttributes().get(AttributeKey.stringKey("tenant_id")))).toList();
+        List<String> names = ours.stream().map(SpanData::getName).toList();
+        assertTrue(names.contains("CONNECT") && names.contains("PUBLISH telemetry"), "spans of tenant " + tenant + ": " + names);
+        for (SpanData span : ours) {
+            assertEquals("eu-central", span.getAttributes().get(NodeTracing.REGION), span.toString());
+            span.getAttributes().forEach((key, value) -> assertFalse(String.valueOf(value).contains("lamp-traced"),
+                    span.getName() + " exports a device identifier in " + key + ": " + value));
+        }
     }
 
     // ---- refusals

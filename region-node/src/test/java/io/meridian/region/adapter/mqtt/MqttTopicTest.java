@@ -52,4 +52,10 @@ class MqttTopicTest {
         assertEquals(Optional.empty(), MqttTopic.parse("t/?novalue"));
         assertEquals(Optional.empty(), MqttTopic.parse(""));
     }
+
+    @Test
+    void malformedPercentEscapeInThePropertyBag_isNotATopic_ratherThanAnException() {
+        assertEquals(Optional.empty(), MqttTopic.parse("telemetry/?content-type=%zz"));
+        assertEquals(Optional.empty(), MqttTopic.parse("t/?%=x"));
+    }
 }

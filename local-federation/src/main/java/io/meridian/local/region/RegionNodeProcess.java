@@ -1,0 +1,167 @@
+package io.meridian.local.region;
+
+import io.meridian.local.process.ProcessSpec;
+import io.meridian.local.process.ServerRuntime;
+import io.meridian.local.service.ProcessBackedService;
+import io.meridian.local.service.ServiceContext;
+import io.meridian.local.service.ServiceStartException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A region node JVM ({@code io.meridian.region.app.RegionNodeApp <region>}) launched from the region-node
+ * module's classes and the runtime classpath its build writes to {@code region-node/target/node.classpath}.
+ * Its Cassandra, Kafka and Keycloak addresses are those of the services of this federation that are already
+ * ready, passed as system properties; its own ports come from region-configs (or are ephemeral in tests).
+ *
+ * <p>Ready when the node's management port answers {@code /health/ready} with 200, which it does once its
+ * registry and every adapter serve.
+ */
+public final class RegionNodeProcess extends ProcessBackedService {
+
+    static final String MAIN_CLASS = "io.meridian.region.app.RegionNodeApp";
+
+    /** What one node process is started with. */
+    public record Settings(String name, String regionId, int registryPort, int mqttPort, int httpPort, int managementPort,
+            int maxHeapMb) {
+        public Settings {
+            Objects.requireNonNull(name, "name must not be null");
+            Objects.requireNonNull(regionId, "regionId must not be null");
+        }
+    }
+
+    private final Settings settings;
+    private final ServiceContext context;
+    private volatile HttpClient probeClient;
+
+    RegionNodeProcess(Settings settings, ServiceContext context) {
+        super(settings.name(), context.state());
+        this.settings = settings;
+        this.context = context;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    @Override
+    protected void prepare() throws IOException {
+        if (context.freshData()) {
+            state().wipeData(name());
+        }
+        Files.createDirectories(state().dataDirectory(name()));
+    }
+
+    /** The node's classpath: its classes, then the dependencies its build resolved. */
+    static String classpath(Path repoRoot) {
+        Path module = repoRoot.resolve("region-node");
+        Path classes = module.resolve("target/classes");
+        Path deps = module.resolve("target/node.classpath");
+        if (!Files.isDirectory(classes) || !Files.isRegularFile(deps)) {
+            throw new ServiceStartException("the region node must be built first, was missing " + (Files.isDirectory(classes) ? deps : classes)
+                    + "; build it with ./mvnw -B -q -DskipTests install -pl region-node -am");
+        }
+        try {
+            return classes + java.io.File.pathSeparator + Files.readString(deps, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new ServiceStartException("could not read " + deps + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected ProcessSpec processSpec() {
+        String region = settings.regionId();
+        Map<String, String> cassandra = context.readyEndpoints("cassandra-" + region, name());
+        Map<String, String> kafka = context.readyEndpoints("kafka-" + region, name());
+        Map<String, String> keycloak = context.readyEndpoints("keycloak", name());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ServerRuntime.javaExecutable());
+        cmd.add("-Xms256m");
+        cmd.add("-Xmx" + settings.maxHeapMb() + "m");
+        cmd.add("-XX:+UseG1GC");
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
+        cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+        cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        cmd.add("-Dmeridian.service=" + name());
+        cmd.add("-Dmeridian.config.dir=" + context.configs().directory());
+        cmd.add("-Dmeridian.node.stateDir=" + state().dataDirectory(name()));
+        cmd.add("-Dmeridian.cassandra.contactPoints=" + require(cassandra, "cql", "cassandra-" + region));
+        cmd.add("-Dmeridian.cassandra.datacenter=" + require(cassandra, "datacenter", "cassandra-" + region));
+        cmd.add("-Dmeridian.kafka.bootstrap=" + require(kafka, "bootstrap", "kafka-" + region));
+        cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
+        cmd.add("-Dmeridian.registry.port=" + settings.registryPort());
+        cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
+        cmd.add("-Dmeridian.http.port=" + settings.httpPort());
+        cmd.add("-Dmeridian.management.port=" + settings.managementPort());
+        cmd.add("-cp");
+        cmd.add(classpath(ServerRuntime.repoRoot()));
+        cmd.add(MAIN_CLASS);
+        cmd.add(region);
+        return ProcessSpec.of(name(), cmd, state().dataDirectory(name()));
+    }
+
+    private String require(Map<String, String> endpoints, String key, String service) {
+        String v = endpoints.get(key);
+        if (v == null) {
+            throw new ServiceStartException(name() + " needs endpoint '" + key + "' of " + service + ", which offers " + endpoints.keySet());
+        }
+        return v;
+    }
+
+    @Override
+    protected List<Integer> ports() {
+        return List.of(settings.registryPort(), settings.mqttPort(), settings.httpPort(), settings.managementPort());
+    }
+
+    @Override
+    protected boolean probe() throws Exception {
+        HttpClient client = probeClient;
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            probeClient = client;
+        }
+        HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(managementUri() + "/health/ready"))
+                .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        return r.statusCode() == 200; // the node says so once its registry and every adapter serve
+    }
+
+    @Override
+    protected void releaseProbe() {
+        probeClient = null;
+    }
+
+    @Override
+    protected Duration stopGrace() {
+        return Duration.ofSeconds(20);
+    }
+
+    private String managementUri() {
+        return "http://127.0.0.1:" + settings.managementPort();
+    }
+
+    private String registryUri() {
+        return "http://127.0.0.1:" + settings.registryPort();
+    }
+
+    @Override
+    public Map<String, String> endpoints() {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("registry", registryUri() + "/v1");
+        e.put("mqtt", "mqtt://127.0.0.1:" + settings.mqttPort());
+        e.put("http-adapter", "http://127.0.0.1:" + settings.httpPort());
+        e.put("metrics", managementUri() + "/metrics");
+        return e;
+    }
+}
