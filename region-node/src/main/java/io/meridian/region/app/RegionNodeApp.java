@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.tls.dir}, {@code meridian.tls.hostNames} (extra names for the server certificate),
  * {@code meridian.kafka.bootstrap} (host:port,...), {@code meridian.tracing.sampler}
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
- * (see {@link NodeTracing}); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * (see {@link NodeTracing}), {@code meridian.node.ordinal} (this node's
+ * number in its region, 0 by default; it makes the adapters' command-routing ids, e.g. {@code eu-central-mqtt-0},
+ * which must be unique among a region's live nodes and stable across restarts); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -124,9 +126,10 @@ public final class RegionNodeApp {
         LOG.info("region node {}: Device Registry Management API v1 on http://{}:{}/v1/", regionId, config.bindAddress(), registry.port());
         MqttAdapter mqtt;
         HttpAdapter http;
+        AdapterServices services;
         try {
-            AdapterServices services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
-                    tracing.tracer(), meters);
+            services = AdapterServices.create(vertx, kafkaBootstrap(configs.require(regionId)), registry.adapterClients(),
+                    tracing.tracer(), meters, regionId, intProperty("meridian.node.ordinal", 0));
             mqtt = MqttAdapter.start(vertx, mqttConfig, services).toCompletionStage().toCompletableFuture()
                     .get(2, TimeUnit.MINUTES);
             http = HttpAdapter.start(vertx, httpConfig, services).toCompletionStage().toCompletableFuture()
@@ -150,6 +153,7 @@ public final class RegionNodeApp {
             long t0 = System.nanoTime();
             awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            awaitQuietly(services.stop(), Duration.ofSeconds(10), "the command router");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             tracing.close();
             awaitQuietly(management.stop(), Duration.ofSeconds(2), "the management port");

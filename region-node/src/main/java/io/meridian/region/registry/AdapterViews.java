@@ -33,7 +33,11 @@ final class AdapterViews {
         }
     }
 
-    /** The registration assertion of a stored device, empty when the device is disabled. */
+    /**
+     * The registration assertion of a stored device, empty when the device is disabled. It names the gateways the
+     * device lists in {@code via}, which Hono's command router uses to reach a device through its gateway
+     * ({@code viaGroups} are not resolved yet).
+     */
     static Optional<RegistrationAssertion> assertion(String deviceId, String deviceJson) {
         Device device = RegistryJson.read(deviceJson, Device.class);
         if (!device.isEnabled()) {

@@ -33,6 +33,10 @@ class AdapterViewsTest {
         assertEquals("lamp-1", AdapterViews.assertion("lamp-1", "{\"enabled\": true}").orElseThrow().getDeviceId());
         assertTrue(AdapterViews.assertion("lamp-1", "{}").isPresent());
         assertTrue(AdapterViews.assertion("lamp-1", "{\"enabled\": false}").isEmpty());
+        // the gateways a device names in via are the ones Hono's command router may reach it through
+        assertEquals(java.util.List.of("gw-1", "gw-2"),
+                AdapterViews.assertion("sensor-9", "{\"via\": [\"gw-1\", \"gw-2\"]}").orElseThrow().getAuthorizedGateways());
+        assertTrue(AdapterViews.assertion("lamp-1", "{}").orElseThrow().getAuthorizedGateways().isEmpty());
     }
 
     @Test

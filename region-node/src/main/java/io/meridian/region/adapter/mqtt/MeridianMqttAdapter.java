@@ -9,17 +9,22 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.opentracing.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
+import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.security.cert.Certificate;
-import java.util.Collections;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
@@ -31,7 +36,12 @@ import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentic
 import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.client.ServerErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
+import org.eclipse.hono.client.command.Command;
+import org.eclipse.hono.client.command.CommandContext;
+import org.eclipse.hono.client.command.CommandResponse;
+import org.eclipse.hono.client.command.ProtocolAdapterCommandConsumer;
 import org.eclipse.hono.service.auth.DeviceUser;
 import org.eclipse.hono.tracing.TracingHelper;
 import org.eclipse.hono.util.Constants;
@@ -56,7 +66,12 @@ import org.eclipse.hono.util.TenantObject;
  *     in {@code via} or {@code viaGroups}. QoS 2, unknown topics, another tenant's or a device the gateway
  *     does not serve, a payload over the maximum, and failed sends close the connection, as Hono's adapter
  *     does for a device that has not subscribed to error topics.</li>
- * <li>SUBSCRIBE is answered with a failure for every filter: commands are not built yet.</li>
+ * <li>SUBSCRIBE to {@code command///req/#} (and Hono's other command filters, {@link MqttCommandSubscription})
+ *     registers a Hono command consumer with the node's command router; the SUBACK grants the QoS only once it
+ *     is registered, else it carries 0x80. Commands are published to the device in the subscription's form;
+ *     at QoS 1 a command counts as delivered on the device's PUBACK. UNSUBSCRIBE and disconnect close the
+ *     consumer. Responses published to {@code command///res/<req-id>/<status>} go to
+ *     {@code hono.command_response.<tenant>} ({@link MqttCommandResponseTopic}). Other filters get 0x80.</li>
  * </ul>
  *
  * Every refusal and every closing is one log line and one count in {@value MqttRefusals#METER}.
@@ -64,6 +79,8 @@ import org.eclipse.hono.util.TenantObject;
 final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdapterProperties> {
 
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+    /** How long a QoS 1 command may wait for the device's PUBACK before it is released (Hono then answers 503). */
+    private static final Duration COMMAND_ACK_TIMEOUT = Duration.ofSeconds(10);
 
     private final InFlightBudget budget;
     /**
@@ -284,18 +301,18 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         MqttDeviceSession session = budget.open(ChannelReadGate.of(endpoint));
-        // the endpoint has one close handler: it now gives back both the in-flight session and the tenant slot
+        MqttCommandConsumers commands = new MqttCommandConsumers();
+        // the endpoint has one close handler: it gives back the in-flight session and the tenant slot, and closes
+        // the command consumers
         endpoint.closeHandler(v -> {
             session.close();
             slot.close(client);
+            closeCommandConsumers(device, commands);
         });
         endpoint.publishHandler(message -> onPublish(endpoint, device, session, message));
-        endpoint.subscribeHandler(subscribe -> {
-            log.info("{} subscribed to {}: refused, commands are not supported yet", device, subscribe.topicSubscriptions());
-            endpoint.subscribeAcknowledge(subscribe.messageId(),
-                    Collections.nCopies(subscribe.topicSubscriptions().size(), MqttQoS.FAILURE));
-        });
-        endpoint.unsubscribeHandler(unsubscribe -> endpoint.unsubscribeAcknowledge(unsubscribe.messageId()));
+        endpoint.subscribeHandler(subscribe -> onSubscribe(endpoint, device, commands, subscribe));
+        endpoint.unsubscribeHandler(unsubscribe -> onUnsubscribe(endpoint, device, commands, unsubscribe));
+        endpoint.publishAcknowledgeHandler(commands::acknowledged);
         endpoint.pingHandler(v -> { });
         endpoint.disconnectHandler(v -> log.debug("{} sent DISCONNECT", device));
         endpoint.accept(false);
@@ -334,6 +351,10 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     }
 
     private void onPublish(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
+        if (MqttCommandResponseTopic.isCommandResponse(message.topicName())) {
+            onCommandResponse(endpoint, device, session, message);
+            return;
+        }
         Optional<MqttTopic> parsed = MqttTopic.parse(message.topicName());
         if (parsed.isEmpty()) {
             closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "PUBLISH to unsupported topic " + message.topicName());
@@ -422,5 +443,201 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             log.info("closing MQTT connection of {}: {} ({})", device, reason.tag(), detail);
             endpoint.close();
         }
+    }
+
+    // ---- command and control
+
+    private void onSubscribe(MqttEndpoint endpoint, DeviceUser device, MqttCommandConsumers commands, MqttSubscribeMessage subscribe) {
+        List<Future<MqttQoS>> granted = new ArrayList<>();
+        for (MqttTopicSubscription filter : subscribe.topicSubscriptions()) {
+            granted.add(subscribeToCommands(endpoint, device, commands, filter.topicName(), filter.qualityOfService()));
+        }
+        // SUBACK only when every consumer is registered (or has failed): a device that got its SUBACK gets commands
+        Future.join(granted).onComplete(done -> {
+            if (endpoint.isConnected()) {
+                endpoint.subscribeAcknowledge(subscribe.messageId(), granted.stream().map(Future::result).toList());
+            }
+        });
+    }
+
+    private Future<MqttQoS> subscribeToCommands(MqttEndpoint endpoint, DeviceUser device, MqttCommandConsumers commands,
+            String filter, MqttQoS requested) {
+        Optional<MqttCommandSubscription> parsed = MqttCommandSubscription.parse(filter, requested);
+        if (parsed.isEmpty()) {
+            log.info("{} subscribed to unsupported topic filter {}: SUBACK failure", device, filter);
+            return Future.succeededFuture(MqttQoS.FAILURE);
+        }
+        MqttCommandSubscription subscription = parsed.get();
+        String tenantId = device.getTenantId();
+        if (subscription.tenantId().isPresent() && !subscription.tenantId().get().equals(tenantId)) {
+            log.info("{} subscribed to {}, which names another tenant: SUBACK failure", device, filter);
+            return Future.succeededFuture(MqttQoS.FAILURE);
+        }
+        String target = subscription.targetDeviceId(device.getDeviceId());
+        Optional<MqttCommandConsumers.Active> existing = commands.forTarget(target);
+        if (existing.isPresent()) {
+            commands.put(new MqttCommandConsumers.Active(subscription, target, existing.get().consumer()));
+            return existing.get().consumer().map(subscription.qos()).otherwise(MqttQoS.FAILURE);
+        }
+        boolean forOtherDevice = !target.equals(device.getDeviceId());
+        Span span = tracer.buildSpan("subscribe to commands").withTag("tenant_id", tenantId).start();
+        Function<CommandContext, Future<Void>> handler = command -> deliverCommand(endpoint, device, commands, target, command);
+        Future<ProtocolAdapterCommandConsumer> consumer = getTenantConfiguration(tenantId, span.context())
+                .compose(MeridianMqttAdapter::requireEnabled)
+                .compose(this::isAdapterEnabled)
+                // a gateway may subscribe for a device only if the device names it as a gateway
+                .compose(tenant -> forOtherDevice ? getRegistrationAssertion(tenantId, target, device, span.context()).mapEmpty()
+                        : Future.succeededFuture())
+                .compose(v -> forOtherDevice
+                        ? getCommandConsumerFactory().createCommandConsumer(tenantId, target, device.getDeviceId(), true, handler, null, span.context())
+                        : getCommandConsumerFactory().createCommandConsumer(tenantId, target, true, handler, null, span.context()));
+        MqttCommandConsumers.Active active = new MqttCommandConsumers.Active(subscription, target, consumer);
+        commands.put(active);
+        return consumer
+                .map(c -> {
+                    log.info("{} subscribed to commands for {} with {} at {}", device, target, filter, subscription.qos());
+                    if (commands.isClosed()) {
+                        // the device went away while the consumer was being registered
+                        closeCommandConsumer(device, active);
+                    }
+                    return subscription.qos();
+                })
+                .otherwise(t -> {
+                    commands.removeIfCurrent(active);
+                    log.info("{} could not subscribe to {}: {}: SUBACK failure", device, filter, MqttRefusals.reason(t));
+                    return MqttQoS.FAILURE;
+                })
+                .onComplete(ar -> span.finish());
+    }
+
+    private void onUnsubscribe(MqttEndpoint endpoint, DeviceUser device, MqttCommandConsumers commands, MqttUnsubscribeMessage unsubscribe) {
+        List<Future<Void>> closed = new ArrayList<>();
+        for (String filter : unsubscribe.topics()) {
+            commands.removeFilter(filter).ifPresent(active -> closed.add(closeCommandConsumer(device, active)));
+        }
+        Future.join(closed).onComplete(done -> {
+            if (endpoint.isConnected()) {
+                endpoint.unsubscribeAcknowledge(unsubscribe.messageId());
+            }
+        });
+    }
+
+    private void closeCommandConsumers(DeviceUser device, MqttCommandConsumers commands) {
+        log.debug("{} disconnected", device);
+        commands.close().forEach(active -> closeCommandConsumer(device, active));
+    }
+
+    /** Unregisters one subscription's consumer from the command router (and sends Hono's ttd=0 notification). */
+    private Future<Void> closeCommandConsumer(DeviceUser device, MqttCommandConsumers.Active active) {
+        Span span = tracer.buildSpan("close command consumer").withTag("tenant_id", device.getTenantId()).start();
+        return active.consumer()
+                .compose(consumer -> consumer.close(true, span.context()))
+                .onFailure(t -> log.debug("command consumer of {} for {} not closed cleanly: {}", device, active.targetDeviceId(), t.toString()))
+                .onComplete(ar -> span.finish())
+                .otherwiseEmpty();
+    }
+
+    /**
+     * Publishes a command to the device in its subscription's form. The command is accepted once written (QoS 0)
+     * or acknowledged (QoS 1); otherwise it is released, and Hono answers the application with an error response.
+     */
+    private Future<Void> deliverCommand(MqttEndpoint endpoint, DeviceUser device, MqttCommandConsumers commands, String target,
+            CommandContext context) {
+        Command command = context.getCommand();
+        Span span = tracer.buildSpan("deliver command").asChildOf(context.getTracingContext())
+                .withTag("tenant_id", command.getTenant()).start();
+        Optional<MqttCommandConsumers.Active> active = commands.forTarget(target);
+        if (active.isEmpty() || !endpoint.isConnected()) {
+            return settle(context, span, Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_UNAVAILABLE,
+                    "device is no longer subscribed to commands")));
+        }
+        MqttCommandSubscription subscription = active.get().subscription();
+        if (!subscription.allDevices() && !command.getDeviceId().equals(target)) {
+            return settle(context, span, Future.failedFuture(new ServerErrorException(HttpURLConnection.HTTP_UNAVAILABLE,
+                    "gateway " + device.getDeviceId() + " has not subscribed to commands for " + command.getDeviceId())));
+        }
+        String topic = subscription.commandTopic(command.getDeviceId(), device.getDeviceId(),
+                command.isOneWay() ? null : command.getRequestId(), command.getName());
+        Buffer payload = command.getPayload() == null ? Buffer.buffer() : command.getPayload();
+        Future<Void> delivered = getTenantConfiguration(command.getTenant(), span.context())
+                .compose(tenant -> checkMessageLimit(tenant, command.getPayloadSize(), span.context()))
+                .compose(v -> endpoint.publish(topic, payload, subscription.qos(), false, false))
+                .compose(messageId -> subscription.qos() == MqttQoS.AT_LEAST_ONCE
+                        ? commands.awaitAcknowledgement(vertx, messageId, COMMAND_ACK_TIMEOUT)
+                        : Future.succeededFuture());
+        return settle(context, span, delivered.onSuccess(v -> log.debug("delivered command on {} to {}", topic, device)));
+    }
+
+    private static Future<Void> settle(CommandContext context, Span span, Future<Void> delivered) {
+        return delivered.transform(ar -> {
+            if (ar.succeeded()) {
+                context.accept();
+            } else if (ar.cause() instanceof ClientErrorException) {
+                // e.g. the tenant's message limit: the command itself cannot be delivered, now or later
+                context.reject(ar.cause());
+            } else {
+                context.release(ar.cause());
+            }
+            span.finish();
+            return Future.<Void>succeededFuture();
+        });
+    }
+
+    /** A device's (or gateway's) response to a request-response command, to {@code hono.command_response.<tenant>}. */
+    private void onCommandResponse(MqttEndpoint endpoint, DeviceUser device, MqttDeviceSession session, MqttPublishMessage message) {
+        Optional<MqttCommandResponseTopic> parsed = MqttCommandResponseTopic.parse(message.topicName());
+        if (parsed.isEmpty()) {
+            closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "PUBLISH to malformed command response topic " + message.topicName());
+            return;
+        }
+        if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+            closeOn(endpoint, device, Reason.UNSUPPORTED_QOS, "PUBLISH at QoS 2, which is not supported, on " + message.topicName());
+            return;
+        }
+        if (message.payload().length() > getConfig().getMaxPayloadSize()) {
+            closeOn(endpoint, device, Reason.OVERSIZE_PAYLOAD, "command response of " + message.payload().length() + " bytes on "
+                    + message.topicName() + ", the maximum is " + getConfig().getMaxPayloadSize());
+            return;
+        }
+        MqttCommandResponseTopic topic = parsed.get();
+        String tenantId = device.getTenantId();
+        if (topic.tenantId().isPresent() && !topic.tenantId().get().equals(tenantId)) {
+            closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "command response for another tenant on " + message.topicName());
+            return;
+        }
+        String deviceId = topic.deviceId().orElse(device.getDeviceId());
+        Buffer payload = message.payload();
+        String contentType = topic.contentType().orElse(payload.length() > 0 ? DEFAULT_CONTENT_TYPE : null);
+        CommandResponse response = CommandResponse.fromRequestId(topic.requestId(), tenantId, deviceId, payload, contentType, topic.status());
+        if (response == null) {
+            closeOn(endpoint, device, Reason.UNAUTHORISED_TOPIC, "command response with a request id this adapter did not issue: " + message.topicName());
+            return;
+        }
+        if (!session.admit(message.qosLevel())) {
+            return; // a QoS 0 response over the in-flight limits: dropped and counted, like QoS 0 telemetry
+        }
+        Span span = tracer.buildSpan("PUBLISH command response").withTag("tenant_id", tenantId).start();
+        getTenantConfiguration(tenantId, span.context())
+                .compose(MeridianMqttAdapter::requireEnabled)
+                .compose(this::isAdapterEnabled)
+                .compose(tenant -> checkMessageLimit(tenant, payload.length(), span.context()).map(tenant))
+                // for a gateway this also checks that it may answer for the device
+                .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, span.context())
+                        .compose(assertion -> sendCommandResponse(tenant, assertion, response, span.context())))
+                .onComplete(sent -> {
+                    session.done();
+                    span.finish();
+                    if (sent.succeeded()) {
+                        if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+                            endpoint.publishAcknowledge(message.messageId());
+                        }
+                    } else {
+                        if (!(sent.cause() instanceof ServiceInvocationException)) {
+                            log.warn("unexpected failure while forwarding the command response {} of {}", message.topicName(), device, sent.cause());
+                        }
+                        closeOn(endpoint, device, MqttRefusals.publishReason(sent.cause()), "could not forward command response " + message.topicName() + ": "
+                                + MqttRefusals.reason(sent.cause()));
+                    }
+                });
     }
 }
