@@ -71,6 +71,13 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private static final String TENANT = "tenant";
     private static final String DEVICE = "device";
     private static final String REQUEST_ID = "reqId";
+    /**
+     * The longest a request may wait for a command, whatever its {@code hono-ttd} and the tenant's {@code max-ttd}
+     * (Hono's default max-ttd is 60 s): the connection's idle timeout must outlast the wait.
+     */
+    static final int MAX_TTD_SECONDS = 300;
+    /** A request whose headers and body have not all arrived this long after it began is cut off. */
+    static final long REQUEST_READ_TIMEOUT_MILLIS = 30_000;
 
     private final HttpRefusals refusals;
     private final int maxInFlight;
@@ -155,8 +162,9 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     private static HttpServerOptions serverOptions() {
         return new HttpServerOptions()
-                // a device that stops sending half-way through a request does not hold its connection for ever
-                .setIdleTimeout(30)
+                // a silent connection is closed after the longest command wait; a device that stops sending half-way
+                // through a request is cut off sooner, by admit()'s read timeout
+                .setIdleTimeout(MAX_TTD_SECONDS + 30)
                 .setDecompressionSupported(false);
     }
 
@@ -201,7 +209,18 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             return;
         }
         inFlight++;
-        ctx.addEndHandler(done -> inFlight--);
+        HttpServerRequest request = ctx.request();
+        long readTimeout = vertx.setTimer(REQUEST_READ_TIMEOUT_MILLIS, id -> {
+            if (!request.isEnded()) {
+                log.info("closing the HTTP connection of {}: its request was not complete after {} ms", request.remoteAddress(),
+                        REQUEST_READ_TIMEOUT_MILLIS);
+                request.connection().close();
+            }
+        });
+        ctx.addEndHandler(done -> {
+            inFlight--;
+            vertx.cancelTimer(readTimeout);
+        });
         ctx.next();
     }
 
@@ -316,7 +335,8 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, upload.payload().length(), spanContext).map(tenant))
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, spanContext).compose(assertion -> {
-                    int ttd = upload.ttd().map(t -> Math.min(t, tenant.getMaxTimeUntilDisconnect(getTypeName()))).orElse(0);
+                    int ttd = upload.ttd().map(t -> Math.min(Math.min(t, tenant.getMaxTimeUntilDisconnect(getTypeName())), MAX_TTD_SECONDS))
+                            .orElse(0);
                     Map<String, Object> properties = new HashMap<>(getDownstreamMessageProperties(context));
                     if (ttd > 0) {
                         properties.put(CommandConstants.MSG_PROPERTY_DEVICE_TTD, ttd);
@@ -528,8 +548,10 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                     certificateAuthProvider.authenticate(credentials, spanContext, device);
                     return device.future();
                 })
-                // a chain that does not validate (a CertPathValidatorException, say) is the client's problem: 401
-                .recover(t -> Future.failedFuture(t instanceof ServiceInvocationException ? t
+                // Hono's tenant lookup answers an unknown issuer with 404, and a chain that does not validate fails with
+                // a CertificateException: both are credentials the device cannot use, 401 as Hono's HTTP adapter
+                // answers them; only an outage (5xx) stays what it is
+                .recover(t -> Future.failedFuture(t instanceof ServiceInvocationException e && e.getErrorCode() >= 500 ? t
                         : new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED, "client certificate not accepted: " + t.getMessage())));
     }
 
