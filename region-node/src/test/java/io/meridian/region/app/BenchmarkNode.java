@@ -13,9 +13,9 @@ import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
+import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A region node for the benchmark that does not need {@code ./meridian up}'s fixed ports: it starts
  * eu-central's Cassandra and Kafka and Keycloak through local-federation on free loopback ports, then the
- * registry and the MQTT adapter in this JVM (so this JVM's {@code -Xmx} is the node's heap), prints the
+ * registry and the MQTT adapter (with the node's default tracing) in this JVM (so this JVM's {@code -Xmx} is the node's heap), prints the
  * load tool's arguments, and stops everything on SIGTERM or Ctrl-C. The command is in load-tool/README.md.
  */
 public final class BenchmarkNode {
@@ -38,6 +38,8 @@ public final class BenchmarkNode {
         Federation federation = Federation.open(ServiceContext.ephemeral(RegionConfigs.loadDefault(), StateDirectory.at(state), Backend.select()),
                 ServiceRegistry.load(), Federation.DEFAULT_PARALLELISM);
         Vertx vertx = Vertx.vertx();
+        // the node's tracing as configured (default: 1 % sampled, no exporter); -Dmeridian.tracing.sampler=off or =1.0 to compare
+        NodeTracing tracing = NodeTracing.create(NodeTracing.Settings.from("eu-central", System::getProperty));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             vertx.close();
@@ -52,7 +54,7 @@ public final class BenchmarkNode {
         DeviceRegistry registry = DeviceRegistry.start(vertx, RegistryConfig.local("eu-central", "127.0.0.1", 0, cassandra.cqlAddress(),
                 cassandra.localDatacenter(), keycloak.issuer()).withBcryptCost(4)).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
         MqttAdapter mqtt = MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0, InFlightLimits.DEFAULTS),
-                AdapterServices.create(vertx, kafka, registry.adapterClients(), NoopTracerFactory.create(), new SimpleMeterRegistry()))
+                AdapterServices.create(vertx, kafka, registry.adapterClients(), tracing.tracer(), new SimpleMeterRegistry(), "eu-central", 0))
                 .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
         System.out.println("BENCHMARK NODE READY (pid " + ProcessHandle.current().pid() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); load tool arguments:");
