@@ -330,6 +330,37 @@ class HttpsAndCommandsIT {
         assertTrue(status >= 500 && status < 600, "status " + status + " " + headers(failure));
     }
 
+    // ---- resource limits
+
+    @Test
+    void tenantOverItsDataVolume_gets429_andOtherTenantsDoNot() throws Exception {
+        // Hono's tenant resource limit: 100 bytes of message payload per 30-day period since 2020
+        JsonObject limits = new JsonObject().put("data-volume", new JsonObject().put("max-bytes", 100)
+                .put("effective-since", "2020-01-01T00:00:00Z").put("period", new JsonObject().put("mode", "days").put("no-of-days", 30)));
+        String tenant = newTenant(new JsonObject().put("enabled", true).put("resource-limits", limits));
+        String other = newTenant(new JsonObject().put("enabled", true));
+        registerDevice(tenant, "lamp-v1", passwordCredential("lamp-v1-auth"));
+        registerDevice(other, "lamp-v2", passwordCredential("lamp-v2-auth"));
+        String forty = "x".repeat(40);
+        double before = http.refusedWith(429);
+
+        assertEquals(202, send(plainClient, plainUrl("/telemetry"), "lamp-v1-auth@" + tenant, "text/plain", forty, "QoS-Level", "1").statusCode());
+        assertEquals(202, send(tlsClient, httpsUrl("/event"), "lamp-v1-auth@" + tenant, "text/plain", forty).statusCode());
+        HttpResponse<String> over = send(plainClient, plainUrl("/telemetry"), "lamp-v1-auth@" + tenant, "text/plain", forty, "QoS-Level", "1");
+        assertEquals(429, over.statusCode(), over.body());
+        assertEquals(429, send(plainClient, plainUrl("/event"), "lamp-v1-auth@" + tenant, "text/plain", forty).statusCode());
+        // 20 bytes are left in the period
+        assertEquals(202, send(plainClient, plainUrl("/telemetry"), "lamp-v1-auth@" + tenant, "text/plain", "y".repeat(20), "QoS-Level", "1")
+                .statusCode());
+        assertEquals(before + 2, http.refusedWith(429));
+        assertEquals(202, send(plainClient, plainUrl("/telemetry"), "lamp-v2-auth@" + other, "text/plain", forty + forty + forty,
+                "QoS-Level", "1").statusCode(), "a tenant without a limit");
+
+        List<ConsumerRecord<String, byte[]>> telemetry = awaitRecords("hono.telemetry." + tenant, 2);
+        assertEquals(List.of(forty, "y".repeat(20)), telemetry.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
+        assertEquals(1, awaitRecords("hono.event." + tenant, 1).size());
+    }
+
     // ---- the application's side: Hono's Kafka command format
 
     private void sendCommand(String tenant, String deviceId, String name, String correlationId, String payload) throws Exception {
