@@ -16,21 +16,21 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.HttpURLConnection;
-import java.time.Duration;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import java.security.cert.Certificate;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
 import org.eclipse.hono.adapter.ProtocolAdapterProperties;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
+import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.adapter.auth.device.x509.SubjectDnCredentials;
 import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentication;
 import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
-import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
 import org.eclipse.hono.client.command.Command;
@@ -46,11 +46,13 @@ import org.eclipse.hono.util.RegistrationAssertion;
 import org.eclipse.hono.util.TenantObject;
 
 /**
- * The region's HTTP protocol adapter on Hono's adapter base, following Hono's HTTP adapter user guide.
+ * The region's HTTP protocol adapter on Hono's adapter base, following Hono's HTTP adapter user guide: plain HTTP on
+ * the insecure port and, when the node has TLS material, HTTPS on the secure port (client certificates requested).
  *
  * <ul>
- * <li>{@code POST /telemetry} and {@code POST /event}: the device authenticates with HTTP Basic
- *     {@code auth-id@tenant}. {@code PUT /telemetry/<tenant>/<device>} and {@code PUT /event/<tenant>/<device>}:
+ * <li>{@code POST /telemetry} and {@code POST /event}: the device authenticates with a client certificate from the
+ *     TLS handshake (issued by its tenant's trusted CA, subject DN = an {@code x509-cert} auth-id) or, failing
+ *     that, with HTTP Basic {@code auth-id@tenant}. {@code PUT /telemetry/<tenant>/<device>} and {@code PUT /event/<tenant>/<device>}:
  *     a gateway authenticates and publishes for a device that names it in {@code via}. Authentication is always
  *     required (Hono's default), so the unauthenticated use of the {@code PUT} forms is answered with 401.</li>
  * <li>{@code QoS-Level} 0 or 1 for telemetry; events are always at least once. QoS 1 telemetry and events are
