@@ -35,7 +35,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     /** What one node process is started with. */
     public record Settings(String name, String regionId, int registryPort, int mqttPort, int mqttTlsPort, int httpPort,
-            int managementPort, int maxHeapMb) {
+            int httpsPort, int managementPort, int maxHeapMb) {
         public Settings {
             Objects.requireNonNull(name, "name must not be null");
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -105,6 +105,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
         cmd.add("-Dmeridian.mqtt.tlsPort=" + settings.mqttTlsPort());
         cmd.add("-Dmeridian.http.port=" + settings.httpPort());
+        cmd.add("-Dmeridian.http.tlsPort=" + settings.httpsPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-cp");
         cmd.add(classpath(ServerRuntime.repoRoot()));
@@ -123,7 +124,8 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     @Override
     protected List<Integer> ports() {
-        return List.of(settings.registryPort(), settings.mqttPort(), settings.mqttTlsPort(), settings.httpPort(), settings.managementPort());
+        return List.of(settings.registryPort(), settings.mqttPort(), settings.mqttTlsPort(), settings.httpPort(), settings.httpsPort(),
+                settings.managementPort());
     }
 
     @Override
@@ -165,6 +167,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         // the node generates its CA here at first start (RegionNodeApp's TLS directory under meridian.node.stateDir)
         e.put("ca", state().dataDirectory(name()).resolve("tls").resolve("ca-cert.pem").toString());
         e.put("http-adapter", "http://127.0.0.1:" + settings.httpPort());
+        e.put("https-adapter", "https://127.0.0.1:" + settings.httpsPort());
         e.put("metrics", managementUri() + "/metrics");
         return e;
     }

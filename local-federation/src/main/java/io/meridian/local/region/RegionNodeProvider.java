@@ -41,6 +41,7 @@ public final class RegionNodeProvider implements ServiceProvider {
                 context.port(name + ".mqtt", p.mqtt()),
                 context.port(name + ".mqtt-tls", p.mqttTls()),
                 context.port(name + ".http", p.httpAdapter()),
+                context.port(name + ".https", p.httpsAdapter()),
                 context.port(name + ".management", p.nodeManagement()),
                 MAX_HEAP_MB), context);
     }

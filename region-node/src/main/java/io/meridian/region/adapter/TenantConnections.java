@@ -2,6 +2,7 @@ package io.meridian.region.adapter;
 
 import io.opentracing.SpanContext;
 import io.vertx.core.Future;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,9 +13,9 @@ import org.eclipse.hono.util.TenantObject;
 
 /**
  * The devices of each tenant connected to this node, and Hono's resource limit checks against the tenant's
- * {@code resource-limits.max-connections}: Hono's only real implementation asks a Prometheus server, which a
- * region node does not have, so the node counts its own connections. One instance per node, shared by its
- * adapters; thread-safe.
+ * {@code resource-limits.max-connections} and {@code resource-limits.data-volume}: Hono's only real implementation
+ * asks a Prometheus server, which a region node does not have, so the node counts its own connections and message
+ * bytes. One instance per node, shared by its adapters; thread-safe.
  *
  * <p>{@link #isConnectionLimitReached} is what Hono's {@code checkConnectionLimit} asks before a connection is
  * accepted. Because that check and the connection's acceptance are apart in time, an adapter then takes a slot
@@ -25,6 +26,16 @@ import org.eclipse.hono.util.TenantObject;
 public final class TenantConnections implements ResourceLimitChecks {
 
     private final ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final TenantDataVolumes dataVolumes;
+
+    /** Data volumes counted against the system clock. */
+    public TenantConnections() {
+        this(Clock.systemUTC());
+    }
+
+    TenantConnections(Clock clock) {
+        this.dataVolumes = new TenantDataVolumes(clock);
+    }
 
     /** The tenant's limit, or {@link TenantConstants#UNLIMITED_CONNECTIONS} (-1) when it has none. */
     static int maxConnections(TenantObject tenant) {
@@ -39,10 +50,15 @@ public final class TenantConnections implements ResourceLimitChecks {
         return Future.succeededFuture(max >= 0 && count(tenant.getTenantId()) >= max);
     }
 
-    /** Data volume limits are not enforced (no metrics store behind the node); never reached. */
+    /**
+     * Whether this message would take the tenant over its {@code resource-limits.data-volume} in the current
+     * period, counted on this node ({@link TenantDataVolumes}); a message that fits is counted. Hono's
+     * {@code checkMessageLimit} turns true into a 429 {@code ClientErrorException}.
+     */
     @Override
     public Future<Boolean> isMessageLimitReached(TenantObject tenant, long payloadSize, SpanContext context) {
-        return Future.succeededFuture(Boolean.FALSE);
+        Objects.requireNonNull(tenant, "tenant must not be null");
+        return Future.succeededFuture(!dataVolumes.tryConsume(tenant, payloadSize));
     }
 
     /**

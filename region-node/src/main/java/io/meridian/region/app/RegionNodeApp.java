@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The region node's composition root. Today it wires the region's device registry and, beside it, the MQTT
  * and HTTP protocol adapters (which look devices up in that registry in-process and send to the region's Kafka;
- * MQTT on a plain and a TLS port with the node's own CA and server certificate from {@link NodeTls}), all
+ * each on a plain and a TLS port with the node's own CA and server certificate from {@link NodeTls}), all
  * configured from the region's file in {@code region-configs}.
  *
  * <pre>
@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * {@code meridian.mqtt.bind}, {@code meridian.mqtt.tlsPort}, {@code meridian.mqtt.maxPayloadSize},
  * {@code meridian.mqtt.inflight.connectionSoft}, {@code meridian.mqtt.inflight.connectionHard},
  * {@code meridian.mqtt.inflight.node}, {@code meridian.mqtt.kafkaBacklogBytes} ({@link InFlightLimits}),
- * {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.maxPayloadSize},
+ * {@code meridian.http.port}, {@code meridian.http.bind}, {@code meridian.http.tlsPort}, {@code meridian.http.maxPayloadSize},
  * {@code meridian.management.port}, {@code meridian.management.bind},
  * {@code meridian.node.stateDir} (default {@code .meridian/<region>}; TLS material in its {@code tls}),
  * {@code meridian.tls.dir}, {@code meridian.tls.hostNames} (extra names for the server certificate),
@@ -83,7 +83,7 @@ public final class RegionNodeApp {
             return;
         }
         MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId)).withTls(tls, mqttTlsPort(configs.require(regionId)));
-        HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId));
+        HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId)).withTls(tls, httpTlsPort(configs.require(regionId)));
         LOG.info("region node {} starting the device registry and the MQTT and HTTP adapters with:", regionId);
         config.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         mqttConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
@@ -143,7 +143,8 @@ public final class RegionNodeApp {
         }
         LOG.info("region node {}: MQTT adapter on mqtt://{}:{} and mqtts://{}:{}", regionId, mqttConfig.bindAddress(), mqtt.port(),
                 mqttConfig.bindAddress(), mqtt.securePort());
-        LOG.info("region node {}: HTTP adapter on http://{}:{}", regionId, httpConfig.bindAddress(), http.port());
+        LOG.info("region node {}: HTTP adapter on http://{}:{} and https://{}:{}", regionId, httpConfig.bindAddress(), http.port(),
+                httpConfig.bindAddress(), http.securePort());
         ready.set(true);
         LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -211,7 +212,10 @@ public final class RegionNodeApp {
                 .withMaxPayloadSize(intProperty("meridian.mqtt.maxPayloadSize", MqttAdapter.Config.DEFAULT_MAX_PAYLOAD_SIZE));
     }
 
-    /** The HTTP adapter configuration of a region: its file's local ports, overridden by system properties. */
+    /**
+     * The HTTP adapter configuration of a region, plain port only: its file's local ports, overridden by system
+     * properties. {@link #main} adds the HTTPS port ({@link #httpTlsPort}) with the node's {@link NodeTls}.
+     */
     static HttpAdapter.Config httpConfig(RegionConfig region) {
         return new HttpAdapter.Config(System.getProperty("meridian.http.bind", "127.0.0.1"),
                 intProperty("meridian.http.port", region.localPorts().httpAdapter()),
@@ -221,6 +225,11 @@ public final class RegionNodeApp {
     /** The MQTT-over-TLS port: the file's {@code mqtt-tls} local port, overridden by {@code meridian.mqtt.tlsPort}. */
     static int mqttTlsPort(RegionConfig region) {
         return intProperty("meridian.mqtt.tlsPort", region.localPorts().mqttTls());
+    }
+
+    /** The HTTPS adapter port: the file's {@code https-adapter} local port, overridden by {@code meridian.http.tlsPort}. */
+    static int httpTlsPort(RegionConfig region) {
+        return intProperty("meridian.http.tlsPort", region.localPorts().httpsAdapter());
     }
 
     /**

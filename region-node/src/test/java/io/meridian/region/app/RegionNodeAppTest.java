@@ -1,6 +1,7 @@
 package io.meridian.region.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.registry.RegistryConfig;
@@ -52,6 +53,8 @@ class RegionNodeAppTest {
             var config = RegionNodeApp.httpConfig(region);
 
             assertEquals(region.localPorts().httpAdapter(), config.port());
+            assertEquals(region.localPorts().httpsAdapter(), RegionNodeApp.httpTlsPort(region));
+            assertTrue(config.tls().isEmpty(), "main adds the node's TLS material");
             assertEquals("127.0.0.1", config.bindAddress());
             assertEquals(2048, config.maxPayloadSize(), "Hono's default maximum payload size");
         }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The region node as {@code ./meridian up} runs it: its own JVM, launched by local-federation's
  * {@link RegionNodeProcess} from this module's build, on the federation's ready Cassandra, Kafka and Keycloak.
- * A device is registered through the node's management API, publishes with the real {@code mosquitto_pub},
+ * A device is registered through the node's management API, publishes with the real {@code mosquitto_pub} (plain and
+ * TLS) and {@code curl} (HTTPS),
  * and its message is read back from the region's Kafka; then the node stops on SIGTERM and leaves no process.
  */
 @MeridianServices(cassandra = "us-east", kafka = "us-east", keycloak = true)
@@ -71,6 +72,17 @@ class RegionNodeProcessIT {
             assertEquals(0, tlsPub.exitValue(), "mosquitto_pub over TLS failed: " + output);
         } finally {
             tlsPub.destroyForcibly();
+        }
+        // and over the HTTP adapter's HTTPS port, with the same CA
+        Process https = new ProcessBuilder("curl", "-s", "-S", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "60",
+                "--cacert", node.endpoints().get("ca"), "-u", "tracker-1@" + tenant + ":tracker-secret-1", "-H", "content-type: application/json",
+                "-H", "QoS-Level: 1", "--data-binary", "{\"lat\":40.9}", node.endpoints().get("https-adapter") + "/telemetry")
+                .redirectErrorStream(true).start();
+        try {
+            assertTrue(https.waitFor(90, TimeUnit.SECONDS), "curl over HTTPS did not finish within 90 s");
+            assertEquals("202", new String(https.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(), "curl over HTTPS");
+        } finally {
+            https.destroyForcibly();
         }
         ConsumerRecord<String, byte[]> record = readOne(federation.kafka("us-east").bootstrapServers(), "hono.telemetry." + tenant);
         assertEquals("tracker-1", record.key());

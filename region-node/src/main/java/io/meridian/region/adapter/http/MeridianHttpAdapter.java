@@ -16,15 +16,21 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.HttpURLConnection;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
 import org.eclipse.hono.adapter.ProtocolAdapterProperties;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
 import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
+import org.eclipse.hono.adapter.auth.device.x509.SubjectDnCredentials;
+import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentication;
+import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
 import org.eclipse.hono.client.command.Command;
@@ -40,11 +46,13 @@ import org.eclipse.hono.util.RegistrationAssertion;
 import org.eclipse.hono.util.TenantObject;
 
 /**
- * The region's HTTP protocol adapter on Hono's adapter base, following Hono's HTTP adapter user guide.
+ * The region's HTTP protocol adapter on Hono's adapter base, following Hono's HTTP adapter user guide: plain HTTP on
+ * the insecure port and, when the node has TLS material, HTTPS on the secure port (client certificates requested).
  *
  * <ul>
- * <li>{@code POST /telemetry} and {@code POST /event}: the device authenticates with HTTP Basic
- *     {@code auth-id@tenant}. {@code PUT /telemetry/<tenant>/<device>} and {@code PUT /event/<tenant>/<device>}:
+ * <li>{@code POST /telemetry} and {@code POST /event}: the device authenticates with a client certificate from the
+ *     TLS handshake (issued by its tenant's trusted CA, subject DN = an {@code x509-cert} auth-id) or, failing
+ *     that, with HTTP Basic {@code auth-id@tenant}. {@code PUT /telemetry/<tenant>/<device>} and {@code PUT /event/<tenant>/<device>}:
  *     a gateway authenticates and publishes for a device that names it in {@code via}. Authentication is always
  *     required (Hono's default), so the unauthenticated use of the {@code PUT} forms is answered with 401.</li>
  * <li>{@code QoS-Level} 0 or 1 for telemetry; events are always at least once. QoS 1 telemetry and events are
@@ -65,12 +73,22 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private static final String TENANT = "tenant";
     private static final String DEVICE = "device";
     private static final String REQUEST_ID = "reqId";
+    /**
+     * The longest a request may wait for a command, whatever its {@code hono-ttd} and the tenant's {@code max-ttd}
+     * (Hono's default max-ttd is 60 s): the connection's idle timeout must outlast the wait.
+     */
+    static final int MAX_TTD_SECONDS = 300;
+    /** A request whose headers and body have not all arrived this long after it began is cut off. */
+    static final long REQUEST_READ_TIMEOUT_MILLIS = 30_000;
 
     private final HttpRefusals refusals;
     private final int maxInFlight;
     private int inFlight;
     private HttpServer server;
+    private HttpServer secureServer;
     private UsernamePasswordAuthProvider authProvider;
+    private TenantServiceBasedX509Authentication certificateAuthentication;
+    private X509AuthProvider certificateAuthProvider;
 
     MeridianHttpAdapter(HttpRefusals refusals, int maxInFlight) {
         this.refusals = refusals;
@@ -94,7 +112,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     @Override
     protected int getActualPort() {
-        return Constants.PORT_UNCONFIGURED;
+        return secureServer == null ? Constants.PORT_UNCONFIGURED : secureServer.actualPort();
     }
 
     @Override
@@ -106,29 +124,66 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         return getActualInsecurePort();
     }
 
+    /** The HTTPS port, once started; {@link Constants#PORT_UNCONFIGURED} without TLS. */
+    int securePort() {
+        return getActualPort();
+    }
+
     @Override
     protected void doStart(Promise<Void> startPromise) {
         authProvider = new UsernamePasswordAuthProvider(getCredentialsClient(), tracer);
-        HttpServerOptions options = new HttpServerOptions()
+        certificateAuthentication = new TenantServiceBasedX509Authentication(getTenantClient(), tracer);
+        certificateAuthProvider = new X509AuthProvider(getCredentialsClient(), tracer);
+        Router router = router();
+        HttpServerOptions options = serverOptions()
                 .setHost(getConfig().getInsecurePortBindAddress())
-                .setPort(getConfig().getInsecurePort(getInsecurePortDefaultValue()))
-                // a device that stops sending half-way through a request does not hold its connection for ever
-                .setIdleTimeout(30)
-                .setDecompressionSupported(false);
-        server = vertx.createHttpServer(options)
-                .requestHandler(router())
-                .invalidRequestHandler(this::onMalformedRequest)
-                .exceptionHandler(t -> log.debug("HTTP connection failed: {}", t.toString()));
-        server.listen()
+                .setPort(getConfig().getInsecurePort(getInsecurePortDefaultValue()));
+        server = createServer(options, router);
+        Future<Void> secure = Future.succeededFuture();
+        if (isSecurePortEnabled()) {
+            HttpServerOptions tls = serverOptions()
+                    .setHost(getConfig().getBindAddress())
+                    .setPort(getConfig().getPort(getPortDefaultValue()));
+            // as for MQTT: the node's key and certificate, then client certificates requested (not required) and
+            // accepted at the TLS layer when within their validity; the tenant's trusted CA is only known after
+            // the handshake, so TenantServiceBasedX509Authentication validates the chain per request
+            addTlsKeyCertOptions(tls);
+            addTlsTrustOptions(tls);
+            secureServer = createServer(tls, router);
+            secure = secureServer.listen()
+                    .onSuccess(s -> log.info("HTTP adapter listening with TLS on {}:{} (client certificates {})", tls.getHost(),
+                            s.actualPort(), tls.getClientAuth()))
+                    .mapEmpty();
+        }
+        secure.compose(v -> server.listen())
                 .onSuccess(s -> log.info("HTTP adapter listening on {}:{} (max payload {} bytes, {} requests in flight)",
                         options.getHost(), s.actualPort(), getConfig().getMaxPayloadSize(), maxInFlight))
                 .<Void>mapEmpty()
                 .onComplete(startPromise);
     }
 
+    private static HttpServerOptions serverOptions() {
+        return new HttpServerOptions()
+                // a silent connection is closed after the longest command wait; a device that stops sending half-way
+                // through a request is cut off sooner, by admit()'s read timeout
+                .setIdleTimeout(MAX_TTD_SECONDS + 30)
+                .setDecompressionSupported(false);
+    }
+
+    private HttpServer createServer(HttpServerOptions options, Router router) {
+        return vertx.createHttpServer(options)
+                .requestHandler(router)
+                .invalidRequestHandler(this::onMalformedRequest)
+                .exceptionHandler(t -> log.debug("HTTP connection failed: {}", t.toString()));
+    }
+
     @Override
     protected void doStop(Promise<Void> stopPromise) {
-        (server == null ? Future.<Void>succeededFuture() : server.close()).onComplete(stopPromise);
+        Future.join(close(server), close(secureServer)).<Void>mapEmpty().onComplete(stopPromise);
+    }
+
+    private static Future<Void> close(HttpServer server) {
+        return server == null ? Future.succeededFuture() : server.close();
     }
 
     private Router router() {
@@ -156,7 +211,18 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             return;
         }
         inFlight++;
-        ctx.addEndHandler(done -> inFlight--);
+        HttpServerRequest request = ctx.request();
+        long readTimeout = vertx.setTimer(REQUEST_READ_TIMEOUT_MILLIS, id -> {
+            if (!request.isEnded()) {
+                log.info("closing the HTTP connection of {}: its request was not complete after {} ms", request.remoteAddress(),
+                        REQUEST_READ_TIMEOUT_MILLIS);
+                request.connection().close();
+            }
+        });
+        ctx.addEndHandler(done -> {
+            inFlight--;
+            vertx.cancelTimer(readTimeout);
+        });
         ctx.next();
     }
 
@@ -271,7 +337,8 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, upload.payload().length(), spanContext).map(tenant))
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, spanContext).compose(assertion -> {
-                    int ttd = upload.ttd().map(t -> Math.min(t, tenant.getMaxTimeUntilDisconnect(getTypeName()))).orElse(0);
+                    int ttd = upload.ttd().map(t -> Math.min(Math.min(t, tenant.getMaxTimeUntilDisconnect(getTypeName())), MAX_TTD_SECONDS))
+                            .orElse(0);
                     Map<String, Object> properties = new HashMap<>(getDownstreamMessageProperties(context));
                     if (ttd > 0) {
                         properties.put(CommandConstants.MSG_PROPERTY_DEVICE_TTD, ttd);
@@ -437,8 +504,61 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     // ---- authentication and refusals
 
-    /** HTTP Basic with {@code auth-id@tenant}, verified against the region's credentials; 401 when that fails. */
+    /**
+     * Authenticates the device the way Hono's HTTP adapter chains its handlers: a client certificate from the TLS
+     * handshake first (the tenant is the one whose trusted CA issued it, the device the one with an
+     * {@code x509-cert} credential for its subject DN), then HTTP Basic {@code auth-id@tenant} when the request
+     * has it. Fails with a 401 {@link ClientErrorException} when neither succeeds.
+     */
     private Future<DeviceUser> authenticate(HttpServerRequest request, SpanContext spanContext) {
+        Optional<Certificate[]> certificates = clientCertificates(request);
+        if (certificates.isEmpty()) {
+            return authenticateBasic(request, spanContext);
+        }
+        Future<DeviceUser> byCertificate = authenticateCertificate(certificates.get(), spanContext);
+        if (request.getHeader(HttpHeaders.AUTHORIZATION) == null) {
+            return byCertificate;
+        }
+        return byCertificate.recover(t -> {
+            log.debug("client certificate of {} not accepted ({}), trying its Basic credentials", request.remoteAddress(), t.getMessage());
+            return authenticateBasic(request, spanContext);
+        });
+    }
+
+    /** The client's certificate chain from the TLS handshake; empty on the plain port or when it sent none. */
+    private static Optional<Certificate[]> clientCertificates(HttpServerRequest request) {
+        if (!request.isSSL() || request.sslSession() == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = request.sslSession().getPeerCertificates();
+            return chain == null || chain.length == 0 ? Optional.empty() : Optional.of(chain);
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Future<DeviceUser> authenticateCertificate(Certificate[] chain, SpanContext spanContext) {
+        return certificateAuthentication.validateClientCertificate(chain, List.of(), spanContext)
+                .compose(authInfo -> {
+                    SubjectDnCredentials credentials = certificateAuthProvider.getCredentials(authInfo);
+                    if (credentials == null) {
+                        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
+                                "client certificate carries no usable subject DN"));
+                    }
+                    Promise<DeviceUser> device = Promise.promise();
+                    certificateAuthProvider.authenticate(credentials, spanContext, device);
+                    return device.future();
+                })
+                // Hono's tenant lookup answers an unknown issuer with 404, and a chain that does not validate fails with
+                // a CertificateException: both are credentials the device cannot use, 401 as Hono's HTTP adapter
+                // answers them; only an outage (5xx) stays what it is
+                .recover(t -> Future.failedFuture(t instanceof ServiceInvocationException e && e.getErrorCode() >= 500 ? t
+                        : new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED, "client certificate not accepted: " + t.getMessage())));
+    }
+
+    /** HTTP Basic with {@code auth-id@tenant}, verified against the region's credentials; 401 when that fails. */
+    private Future<DeviceUser> authenticateBasic(HttpServerRequest request, SpanContext spanContext) {
         Optional<DeviceRequests.BasicCredentials> basic;
         try {
             basic = DeviceRequests.basic(request.getHeader(HttpHeaders.AUTHORIZATION));
@@ -447,7 +567,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         }
         if (basic.isEmpty()) {
             return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
-                    "authentication required: HTTP Basic with user-id auth-id@tenant"));
+                    "authentication required: a client certificate, or HTTP Basic with user-id auth-id@tenant"));
         }
         UsernamePasswordCredentials credentials = UsernamePasswordCredentials.create(basic.get().username(), basic.get().password());
         if (credentials == null) {
