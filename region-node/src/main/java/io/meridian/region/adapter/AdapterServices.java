@@ -2,6 +2,7 @@ package io.meridian.region.adapter;
 
 import io.meridian.region.command.CommandRouter;
 import io.meridian.region.registry.AdapterRegistryClients;
+import io.meridian.region.tls.NodeTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentracing.Tracer;
 import io.vertx.core.Future;
@@ -9,9 +10,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MessagingClientProviders;
+import org.eclipse.hono.adapter.ProtocolAdapterProperties;
 import org.eclipse.hono.adapter.monitoring.ConnectionEventProducerConfig;
 import org.eclipse.hono.adapter.monitoring.LoggingConnectionEventProducer;
 import org.eclipse.hono.client.command.CommandResponseSender;
@@ -121,6 +124,26 @@ public final class AdapterServices {
                 new CommandRouter.Kafka(kafkaBootstrapServers, producers, producer, consumer, admin),
                 registry.tenantClient(), registry.registrationClient(), events, responses, tracer, meters);
         return new AdapterServices(registry, messaging, commands, regionId, ordinal, tracer, meters, producers);
+    }
+
+    /**
+     * Hono's adapter properties for one protocol adapter of the node: the plain port, and the TLS port with the
+     * node's key and certificate when {@code tls} is present.
+     */
+    public static ProtocolAdapterProperties adapterProperties(String bindAddress, int port, Optional<NodeTls> tls, int securePort,
+            int maxPayloadSize) {
+        ProtocolAdapterProperties properties = new ProtocolAdapterProperties();
+        properties.setInsecurePortEnabled(true);
+        properties.setInsecurePortBindAddress(bindAddress);
+        properties.setInsecurePort(port);
+        properties.setMaxPayloadSize(maxPayloadSize);
+        tls.ifPresent(t -> {
+            properties.setBindAddress(bindAddress);
+            properties.setPort(securePort);
+            properties.setKeyPath(t.keyPath().toString());
+            properties.setCertPath(t.certPath().toString());
+        });
+        return properties;
     }
 
     /**

@@ -101,17 +101,8 @@ public final class HttpAdapter {
         Objects.requireNonNull(vertx, "vertx must not be null");
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(services, "services must not be null");
-        ProtocolAdapterProperties properties = new ProtocolAdapterProperties();
-        properties.setInsecurePortEnabled(true);
-        properties.setInsecurePortBindAddress(config.bindAddress());
-        properties.setInsecurePort(config.port());
-        properties.setMaxPayloadSize(config.maxPayloadSize());
-        config.tls().ifPresent(tls -> {
-            properties.setBindAddress(config.bindAddress());
-            properties.setPort(config.securePort());
-            properties.setKeyPath(tls.keyPath().toString());
-            properties.setCertPath(tls.certPath().toString());
-        });
+        ProtocolAdapterProperties properties = AdapterServices.adapterProperties(config.bindAddress(), config.port(), config.tls(),
+                config.securePort(), config.maxPayloadSize());
 
         HttpRefusals refusals = new HttpRefusals(services.meters());
         MeridianHttpAdapter adapter = new MeridianHttpAdapter(refusals, config.maxInFlight());

@@ -102,17 +102,8 @@ public final class MqttAdapter {
         Objects.requireNonNull(vertx, "vertx must not be null");
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(services, "services must not be null");
-        ProtocolAdapterProperties properties = new ProtocolAdapterProperties();
-        properties.setInsecurePortEnabled(true);
-        properties.setInsecurePortBindAddress(config.bindAddress());
-        properties.setInsecurePort(config.port());
-        properties.setMaxPayloadSize(config.maxPayloadSize());
-        config.tls().ifPresent(tls -> {
-            properties.setBindAddress(config.bindAddress());
-            properties.setPort(config.securePort());
-            properties.setKeyPath(tls.keyPath().toString());
-            properties.setCertPath(tls.certPath().toString());
-        });
+        ProtocolAdapterProperties properties = AdapterServices.adapterProperties(config.bindAddress(), config.port(), config.tls(),
+                config.securePort(), config.maxPayloadSize());
 
         MeridianMqttAdapter adapter = new MeridianMqttAdapter(services.meters(), services.connections(), new InFlightBudget(config.limits(),
                 () -> services.telemetryBacklogOver(config.limits().kafkaBacklogBytes()), services.meters()));
