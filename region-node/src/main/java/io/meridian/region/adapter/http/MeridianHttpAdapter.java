@@ -1,5 +1,6 @@
 package io.meridian.region.adapter.http;
 
+import io.meridian.region.adapter.DeviceAuthentication;
 import io.netty.handler.codec.TooLongFrameException;
 import io.opentracing.Span;
 import io.opentracing.SpanContext;
@@ -19,18 +20,12 @@ import java.net.HttpURLConnection;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
 import org.eclipse.hono.adapter.ProtocolAdapterProperties;
-import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
-import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
-import org.eclipse.hono.adapter.auth.device.x509.SubjectDnCredentials;
 import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentication;
-import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
 import org.eclipse.hono.client.command.Command;
@@ -86,9 +81,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private int inFlight;
     private HttpServer server;
     private HttpServer secureServer;
-    private UsernamePasswordAuthProvider authProvider;
-    private TenantServiceBasedX509Authentication certificateAuthentication;
-    private X509AuthProvider certificateAuthProvider;
+    private DeviceAuthentication authentication;
 
     MeridianHttpAdapter(HttpRefusals refusals, int maxInFlight) {
         this.refusals = refusals;
@@ -131,9 +124,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     @Override
     protected void doStart(Promise<Void> startPromise) {
-        authProvider = new UsernamePasswordAuthProvider(getCredentialsClient(), tracer);
-        certificateAuthentication = new TenantServiceBasedX509Authentication(getTenantClient(), tracer);
-        certificateAuthProvider = new X509AuthProvider(getCredentialsClient(), tracer);
+        authentication = new DeviceAuthentication(getTenantClient(), getCredentialsClient(), tracer);
         Router router = router();
         HttpServerOptions options = serverOptions()
                 .setHost(getConfig().getInsecurePortBindAddress())
@@ -333,7 +324,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             }
         };
         return getTenantConfiguration(tenantId, spanContext)
-                .compose(MeridianHttpAdapter::requireEnabled)
+                .compose(DeviceAuthentication::requireEnabled)
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, upload.payload().length(), spanContext).map(tenant))
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, spanContext).compose(assertion -> {
@@ -362,11 +353,6 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 ? getEventSender(tenant).sendEvent(tenant, assertion, upload.contentType(), upload.payload(), properties, spanContext)
                 : getTelemetrySender(tenant).sendTelemetry(tenant, assertion, upload.qos(), upload.contentType(), upload.payload(), properties,
                         spanContext);
-    }
-
-    private static Future<TenantObject> requireEnabled(TenantObject tenant) {
-        return tenant.isEnabled() ? Future.succeededFuture(tenant)
-                : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN, "tenant " + tenant.getTenantId() + " is disabled"));
     }
 
     // ---- commands piggy-backed on the response
@@ -491,7 +477,7 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                                 "command request id " + DeviceRequests.abbreviate(ctx.pathParam(REQUEST_ID)) + " is not valid"));
                     }
                     return getTenantConfiguration(tenantId, span.context())
-                            .compose(MeridianHttpAdapter::requireEnabled)
+                            .compose(DeviceAuthentication::requireEnabled)
                             .compose(this::isAdapterEnabled)
                             .compose(tenant -> checkMessageLimit(tenant, payload == null ? 0 : payload.length(), span.context()).map(tenant))
                             .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, span.context())
@@ -527,29 +513,11 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     /** The client's certificate chain from the TLS handshake; empty on the plain port or when it sent none. */
     private static Optional<Certificate[]> clientCertificates(HttpServerRequest request) {
-        if (!request.isSSL() || request.sslSession() == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = request.sslSession().getPeerCertificates();
-            return chain == null || chain.length == 0 ? Optional.empty() : Optional.of(chain);
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
+        return DeviceAuthentication.peerCertificates(request.isSSL(), request.sslSession());
     }
 
     private Future<DeviceUser> authenticateCertificate(Certificate[] chain, SpanContext spanContext) {
-        return certificateAuthentication.validateClientCertificate(chain, List.of(), spanContext)
-                .compose(authInfo -> {
-                    SubjectDnCredentials credentials = certificateAuthProvider.getCredentials(authInfo);
-                    if (credentials == null) {
-                        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
-                                "client certificate carries no usable subject DN"));
-                    }
-                    Promise<DeviceUser> device = Promise.promise();
-                    certificateAuthProvider.authenticate(credentials, spanContext, device);
-                    return device.future();
-                })
+        return authentication.certificate(chain, spanContext)
                 // Hono's tenant lookup answers an unknown issuer with 404, and a chain that does not validate fails with
                 // a CertificateException: both are credentials the device cannot use, 401 as Hono's HTTP adapter
                 // answers them; only an outage (5xx) stays what it is
@@ -569,14 +537,8 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
             return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
                     "authentication required: a client certificate, or HTTP Basic with user-id auth-id@tenant"));
         }
-        UsernamePasswordCredentials credentials = UsernamePasswordCredentials.create(basic.get().username(), basic.get().password());
-        if (credentials == null) {
-            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
-                    "user-id " + DeviceRequests.abbreviate(basic.get().username()) + " is not of the form auth-id@tenant"));
-        }
-        Promise<DeviceUser> authenticated = Promise.promise();
-        authProvider.authenticate(credentials, spanContext, authenticated);
-        return authenticated.future();
+        return authentication.password(basic.get().username(), basic.get().password(), DeviceRequests.abbreviate(basic.get().username()),
+                spanContext);
     }
 
     private void fail(HttpServerRequest request, Throwable failure) {

@@ -1,5 +1,6 @@
 package io.meridian.region.adapter.mqtt;
 
+import io.meridian.region.adapter.DeviceAuthentication;
 import io.meridian.region.adapter.TenantConnections;
 import io.meridian.region.adapter.mqtt.MqttRefusals.Reason;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,16 +26,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.eclipse.hono.adapter.AbstractProtocolAdapterBase;
 import org.eclipse.hono.adapter.MapBasedTelemetryExecutionContext;
 import org.eclipse.hono.adapter.ProtocolAdapterProperties;
 import org.eclipse.hono.adapter.TenantConnectionsExceededException;
-import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordAuthProvider;
-import org.eclipse.hono.adapter.auth.device.x509.SubjectDnCredentials;
 import org.eclipse.hono.adapter.auth.device.x509.TenantServiceBasedX509Authentication;
-import org.eclipse.hono.adapter.auth.device.x509.X509AuthProvider;
-import org.eclipse.hono.adapter.auth.device.usernamepassword.UsernamePasswordCredentials;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServerErrorException;
 import org.eclipse.hono.client.ServiceInvocationException;
@@ -94,9 +90,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private final TenantConnections connections;
     private MqttServer server;
     private MqttServer secureServer;
-    private UsernamePasswordAuthProvider authProvider;
-    private TenantServiceBasedX509Authentication certificateAuthentication;
-    private X509AuthProvider certificateAuthProvider;
+    private DeviceAuthentication authentication;
 
     /** @param budget the node's in-flight work and backpressure (DESIGN.md section 3.3) */
     MeridianMqttAdapter(MeterRegistry meters, TenantConnections connections, InFlightBudget budget) {
@@ -142,9 +136,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     @Override
     protected void doStart(Promise<Void> startPromise) {
-        authProvider = new UsernamePasswordAuthProvider(getCredentialsClient(), tracer);
-        certificateAuthentication = new TenantServiceBasedX509Authentication(getTenantClient(), tracer);
-        certificateAuthProvider = new X509AuthProvider(getCredentialsClient(), tracer);
+        authentication = new DeviceAuthentication(getTenantClient(), getCredentialsClient(), tracer);
         int maxMessageSize = getConfig().getMaxPayloadSize() + PUBLISH_HEADROOM;
         MqttServerOptions options = new MqttServerOptions()
                 .setHost(getConfig().getInsecurePortBindAddress())
@@ -215,7 +207,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                 + ((java.security.cert.X509Certificate) c[0]).getSubjectX500Principal().getName()).orElse("");
         authenticated
                 .compose(device -> getTenantConfiguration(device.getTenantId(), span.context())
-                        .compose(MeridianMqttAdapter::requireEnabled)
+                        .compose(DeviceAuthentication::requireEnabled)
                         .compose(this::isAdapterEnabled)
                         .compose(tenant -> checkConnectionLimit(tenant, span.context()).map(tenant))
                         // the device itself must be registered and enabled, not only its credentials
@@ -237,46 +229,16 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
 
     /** The client's certificate chain from the TLS handshake; empty on the plain port or without one. */
     private static Optional<Certificate[]> clientCertificates(MqttEndpoint endpoint) {
-        if (!endpoint.isSsl() || endpoint.sslSession() == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = endpoint.sslSession().getPeerCertificates();
-            return chain == null || chain.length == 0 ? Optional.empty() : Optional.of(chain);
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
+        return DeviceAuthentication.peerCertificates(endpoint.isSsl(), endpoint.sslSession());
     }
 
     private Future<DeviceUser> authenticateCertificate(Certificate[] chain, Span span) {
-        return certificateAuthentication.validateClientCertificate(chain, List.of(), span.context())
-                .compose(authInfo -> {
-                    SubjectDnCredentials credentials = certificateAuthProvider.getCredentials(authInfo);
-                    if (credentials == null) {
-                        return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
-                                "client certificate carries no usable subject DN"));
-                    }
-                    Promise<DeviceUser> device = Promise.promise();
-                    certificateAuthProvider.authenticate(credentials, span.context(), device);
-                    return device.future();
-                });
+        return authentication.certificate(chain, span.context());
     }
 
     private Future<DeviceUser> authenticatePassword(MqttEndpoint endpoint, Span span) {
-        UsernamePasswordCredentials credentials = UsernamePasswordCredentials.create(endpoint.auth().getUsername(),
-                endpoint.auth().getPassword());
-        if (credentials == null) {
-            return Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_UNAUTHORIZED,
-                    "username " + endpoint.auth().getUsername() + " is not of the form auth-id@tenant"));
-        }
-        Promise<DeviceUser> authenticated = Promise.promise();
-        authProvider.authenticate(credentials, span.context(), authenticated);
-        return authenticated.future();
-    }
-
-    private static Future<TenantObject> requireEnabled(TenantObject tenant) {
-        return tenant.isEnabled() ? Future.succeededFuture(tenant)
-                : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_FORBIDDEN, "tenant " + tenant.getTenantId() + " is disabled"));
+        return authentication.password(endpoint.auth().getUsername(), endpoint.auth().getPassword(), endpoint.auth().getUsername(),
+                span.context());
     }
 
     private void refuse(MqttEndpoint endpoint, Span span, String client, Reason reason, String detail, MqttConnectReturnCode code) {
@@ -404,7 +366,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         };
         String contentType = topic.contentType().orElse(DEFAULT_CONTENT_TYPE);
         getTenantConfiguration(tenantId, span.context())
-                .compose(MeridianMqttAdapter::requireEnabled)
+                .compose(DeviceAuthentication::requireEnabled)
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, message.payload().length(), span.context()).map(tenant))
                 .compose(tenant -> getRegistrationAssertion(tenantId, deviceId, device, span.context())
@@ -483,7 +445,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         Span span = tracer.buildSpan("subscribe to commands").withTag("tenant_id", tenantId).start();
         Function<CommandContext, Future<Void>> handler = command -> deliverCommand(endpoint, device, commands, target, command);
         Future<ProtocolAdapterCommandConsumer> consumer = getTenantConfiguration(tenantId, span.context())
-                .compose(MeridianMqttAdapter::requireEnabled)
+                .compose(DeviceAuthentication::requireEnabled)
                 .compose(this::isAdapterEnabled)
                 // a gateway may subscribe for a device only if the device names it as a gateway
                 .compose(tenant -> forOtherDevice ? getRegistrationAssertion(tenantId, target, device, span.context()).mapEmpty()
@@ -618,7 +580,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
         }
         Span span = tracer.buildSpan("PUBLISH command response").withTag("tenant_id", tenantId).start();
         getTenantConfiguration(tenantId, span.context())
-                .compose(MeridianMqttAdapter::requireEnabled)
+                .compose(DeviceAuthentication::requireEnabled)
                 .compose(this::isAdapterEnabled)
                 .compose(tenant -> checkMessageLimit(tenant, payload.length(), span.context()).map(tenant))
                 // for a gateway this also checks that it may answer for the device
