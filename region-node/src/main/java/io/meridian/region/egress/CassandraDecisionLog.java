@@ -50,7 +50,8 @@ import java.util.stream.Collectors;
  *
  * <p>Each decision id is claimed first, {@code IF NOT EXISTS}, in {@code decision_log_ids}: a second
  * append of the same decision fails there, before it can reach the chain. A claim whose append then fails
- * is withdrawn, so that the caller may retry.
+ * surely unwritten (lost races) is withdrawn, so that the caller may retry; one whose insert failed with an
+ * unknown outcome is kept, so a retry is refused as a duplicate instead of being logged twice.
  *
  * <p>All methods block on Cassandra: call them from worker threads, never from a Vert.x event loop.
  */
@@ -164,10 +165,19 @@ public final class CassandraDecisionLog implements DecisionLog {
             throw new IllegalStateException("decision must be appended once, was already logged: " + id);
         }
         boolean appended = false;
+        boolean mayBeLogged = false;
         try {
             for (int attempt = 1; attempt <= maxAttempts; attempt++) {
                 DecisionRecord record = DecisionRecord.next(head(), decision, context);
-                if (insert(record)) {
+                boolean inserted;
+                try {
+                    inserted = insert(record);
+                } catch (RuntimeException e) {
+                    // the insert may have been applied: keep the claim, so a retry is refused rather than logged twice
+                    mayBeLogged = true;
+                    throw e;
+                }
+                if (inserted) {
                     lwt(recordIdSequence.bind(record.sequence(), region.value(), id));
                     appended = true;
                     return record;
@@ -177,7 +187,7 @@ public final class CassandraDecisionLog implements DecisionLog {
             throw new IllegalStateException("decision " + id + " could not be appended to the log of region " + region
                     + ": lost the race for the next sequence number " + maxAttempts + " times");
         } finally {
-            if (!appended) {
+            if (!appended && !mayBeLogged) {
                 // best effort: a claim left behind only makes a retry of this decision fail as a duplicate
                 try {
                     lwt(releaseId.bind(region.value(), id));
@@ -304,7 +314,15 @@ public final class CassandraDecisionLog implements DecisionLog {
     public ChainHead head() {
         Row row = session.execute(selectHead.bind(region.value())
                 .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
-        return row == null ? ChainHead.GENESIS : new ChainHead(row.getLong("sequence"), row.getString("hash"));
+        if (row == null) {
+            return ChainHead.GENESIS;
+        }
+        try {
+            return new ChainHead(row.getLong("sequence"), row.getString("hash"));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("decision log head row " + row.getLong("sequence") + " of region " + region
+                    + " must hold a 64-character hex hash (it was altered): " + e.getMessage(), e);
+        }
     }
 
     @Override
