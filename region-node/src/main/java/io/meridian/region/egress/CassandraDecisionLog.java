@@ -1,0 +1,337 @@
+package io.meridian.region.egress;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import io.meridian.policy.AppendContext;
+import io.meridian.policy.ChainHead;
+import io.meridian.policy.Decision;
+import io.meridian.policy.DecisionLog;
+import io.meridian.policy.DecisionRecord;
+import io.meridian.policy.Outcome;
+import io.meridian.policy.model.DataCategory;
+import io.meridian.policy.model.Jurisdiction;
+import io.meridian.policy.model.RegionId;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A region's hash-chained egress {@link DecisionLog} in the region's own Cassandra.
+ *
+ * <p>Layout: one partition per region in {@code <keyspace>.decision_log}, clustered by sequence number, one
+ * column per {@link DecisionRecord} field so that a record read back is exactly the record written and
+ * {@link io.meridian.policy.ChainVerifier} can check it. One partition (not buckets) because appends must
+ * see the head atomically: a lightweight transaction (Paxos) only orders writes within one partition, and
+ * the head is "the last row of the partition". Egress decisions are made per API request, not per
+ * message, so a partition grows slowly (about 1 KB a record: 100,000 decisions is about 100 MB, where
+ * Cassandra partitions start to hurt). Bucketing by {@code (sequence - 1) / N} with the current bucket
+ * kept in a small LWT-guarded row is the way out when a region gets there; it is not built yet.
+ *
+ * <p>Appends stay linear across threads and processes: read the head at {@code LOCAL_SERIAL} (which also
+ * completes any Paxos round in flight), build {@link DecisionRecord#next}, and insert it {@code IF NOT
+ * EXISTS} on its sequence number. Whoever loses the race re-reads the head and tries again, after a short
+ * random pause so that the losers do not collide again in lockstep; after {@link #maxAttempts} losses the
+ * append fails with an {@link IllegalStateException}.
+ *
+ * <p>Each decision id is claimed first, {@code IF NOT EXISTS}, in {@code decision_log_ids}: a second
+ * append of the same decision fails there, before it can reach the chain. A claim whose append then fails
+ * surely unwritten (lost races) is withdrawn, so that the caller may retry; one whose insert failed with an
+ * unknown outcome is kept, so a retry is refused as a duplicate instead of being logged twice.
+ *
+ * <p>All methods block on Cassandra: call them from worker threads, never from a Vert.x event loop.
+ */
+public final class CassandraDecisionLog implements DecisionLog {
+
+    /** Default bound on lost races per append; 8 concurrent appenders lose far fewer (see the IT). */
+    public static final int DEFAULT_MAX_ATTEMPTS = 64;
+
+    private static final Pattern CQL_IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,47}");
+    private static final String COLUMNS = "sequence, format_version, decision_id, time, requester, tenant_id,"
+            + " source_region, destination_jurisdiction, destination_region, categories, policy_revision,"
+            + " tenant_policy_fingerprint, outcome, rule_ids, suppressed_counts, released_cells, payload_hash,"
+            + " previous_hash, hash";
+
+    private final CqlSession session;
+    private final RegionId region;
+    private final int maxAttempts;
+    private final PreparedStatement insertRecord;
+    private final PreparedStatement selectHead;
+    private final PreparedStatement selectFrom;
+    private final PreparedStatement selectDecisionIdAt;
+    private final PreparedStatement claimId;
+    private final PreparedStatement recordIdSequence;
+    private final PreparedStatement releaseId;
+
+    private CassandraDecisionLog(CqlSession session, String keyspace, RegionId region, int maxAttempts) {
+        this.session = session;
+        this.region = region;
+        this.maxAttempts = maxAttempts;
+        String log = keyspace + ".decision_log";
+        String ids = keyspace + ".decision_log_ids";
+        insertRecord = session.prepare("INSERT INTO " + log + " (region, " + COLUMNS + ")"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
+        selectHead = session.prepare("SELECT sequence, hash FROM " + log + " WHERE region = ? ORDER BY sequence DESC LIMIT 1");
+        selectFrom = session.prepare("SELECT " + COLUMNS + " FROM " + log + " WHERE region = ? AND sequence >= ? LIMIT ?");
+        selectDecisionIdAt = session.prepare("SELECT decision_id FROM " + log + " WHERE region = ? AND sequence = ?");
+        claimId = session.prepare("INSERT INTO " + ids + " (region, decision_id) VALUES (?, ?) IF NOT EXISTS");
+        recordIdSequence = session.prepare("UPDATE " + ids + " SET sequence = ? WHERE region = ? AND decision_id = ? IF EXISTS");
+        releaseId = session.prepare("DELETE FROM " + ids + " WHERE region = ? AND decision_id = ? IF EXISTS");
+    }
+
+    /** As {@link #open(CqlSession, String, Map, RegionId, int)} with {@link #DEFAULT_MAX_ATTEMPTS}. */
+    public static CassandraDecisionLog open(CqlSession session, String keyspace, Map<String, Object> replication,
+            RegionId region) {
+        return open(session, keyspace, replication, region, DEFAULT_MAX_ATTEMPTS);
+    }
+
+    /**
+     * Creates the keyspace and tables when missing (idempotent, safe when several nodes start together) and
+     * prepares the statements. Blocking.
+     *
+     * @param session     a session to the region's Cassandra; not null, stays the caller's to close
+     * @param keyspace    a lower-case CQL identifier, for example {@code meridian_egress}
+     * @param replication the keyspace's replication map, for example {@code class: SimpleStrategy,
+     *                    replication_factor: 1}; not empty
+     * @param region      the region whose decisions this log holds
+     * @param maxAttempts how many lost races an append tolerates, at least 1
+     * @throws IllegalArgumentException when the keyspace is not a plain identifier, the replication map is
+     *                                  empty or {@code maxAttempts} is below 1
+     */
+    public static CassandraDecisionLog open(CqlSession session, String keyspace, Map<String, Object> replication,
+            RegionId region, int maxAttempts) {
+        Objects.requireNonNull(session, "session must not be null");
+        Objects.requireNonNull(keyspace, "keyspace must not be null");
+        Objects.requireNonNull(replication, "replication must not be null");
+        Objects.requireNonNull(region, "region must not be null");
+        // the name goes into CQL text: only a plain identifier, so that it cannot carry CQL
+        if (!CQL_IDENTIFIER.matcher(keyspace).matches()) {
+            throw new IllegalArgumentException("decision log keyspace must be a lower-case letter followed by up to 47"
+                    + " lower-case letters, digits or '_', was '" + keyspace + "'");
+        }
+        if (replication.isEmpty()) {
+            throw new IllegalArgumentException("decision log keyspace replication must not be empty");
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
+        String replicationCql = replication.entrySet().stream()
+                .map(e -> "'" + e.getKey() + "': " + (e.getValue() instanceof Number ? e.getValue().toString() : "'" + e.getValue() + "'"))
+                .collect(Collectors.joining(", ", "{", "}"));
+        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replicationCql);
+        // absent optionals are nulls; empty lists and maps read back empty (Cassandra stores them as null)
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".decision_log ("
+                + " region text, sequence bigint, format_version int, decision_id uuid, time timestamp,"
+                + " requester text, tenant_id text, source_region text, destination_jurisdiction text,"
+                + " destination_region text, categories list<text>, policy_revision text,"
+                + " tenant_policy_fingerprint text, outcome text, rule_ids list<text>,"
+                + " suppressed_counts map<text, int>, released_cells int, payload_hash text,"
+                + " previous_hash text, hash text,"
+                + " PRIMARY KEY ((region), sequence)) WITH CLUSTERING ORDER BY (sequence ASC)");
+        // one row per decision id, partitioned by the id so that claims do not contend with each other
+        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".decision_log_ids ("
+                + " region text, decision_id uuid, sequence bigint, PRIMARY KEY ((region, decision_id)))");
+        return new CassandraDecisionLog(session, keyspace, region, maxAttempts);
+    }
+
+    @Override
+    public DecisionRecord append(Decision decision, AppendContext context) {
+        Objects.requireNonNull(decision, "decision must not be null");
+        Objects.requireNonNull(context, "context must not be null");
+        if (!region.equals(decision.request().source())) {
+            throw new IllegalArgumentException("decision for the log of region " + region
+                    + " must have that source region, was " + decision.request().source());
+        }
+        if (decision.outcome() == Outcome.DENY && context.payloadHash().isPresent()) {
+            throw new IllegalArgumentException("payload hash must be absent for a DENY decision, was "
+                    + context.payloadHash().get());
+        }
+        UUID id = decision.id();
+        if (!lwt(claimId.bind(region.value(), id)).wasApplied()) {
+            throw new IllegalStateException("decision must be appended once, was already logged: " + id);
+        }
+        boolean appended = false;
+        boolean mayBeLogged = false;
+        try {
+            for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+                DecisionRecord record = DecisionRecord.next(head(), decision, context);
+                boolean inserted;
+                try {
+                    inserted = insert(record);
+                } catch (RuntimeException e) {
+                    // the insert may have been applied: keep the claim, so a retry is refused rather than logged twice
+                    mayBeLogged = true;
+                    throw e;
+                }
+                if (inserted) {
+                    lwt(recordIdSequence.bind(record.sequence(), region.value(), id));
+                    appended = true;
+                    return record;
+                }
+                pause(attempt);
+            }
+            throw new IllegalStateException("decision " + id + " could not be appended to the log of region " + region
+                    + ": lost the race for the next sequence number " + maxAttempts + " times");
+        } finally {
+            if (!appended && !mayBeLogged) {
+                // best effort: a claim left behind only makes a retry of this decision fail as a duplicate
+                try {
+                    lwt(releaseId.bind(region.value(), id));
+                } catch (RuntimeException ignored) {
+                    // the append's own failure is the one to report
+                }
+            }
+        }
+    }
+
+    /**
+     * Inserts the record if its sequence number is free. When Paxos times out the outcome is unknown; a
+     * serial read of that sequence number settles it (and completes the round if it is still in flight).
+     */
+    private boolean insert(DecisionRecord r) {
+        try {
+            return lwt(insertRecord.bind(region.value(), r.sequence(), r.formatVersion(), r.decisionId(), r.time(),
+                    r.requester(), r.tenantId(), r.sourceRegion().value(), r.destinationJurisdiction().code(),
+                    r.destinationRegion().map(RegionId::value).orElse(null),
+                    r.categories().stream().map(DataCategory::name).toList(), r.policyRevision(),
+                    r.tenantPolicyFingerprint(), r.outcome().name(), r.ruleIds(), r.suppressedCounts(),
+                    r.releasedCells(), r.payloadHash().orElse(null), r.previousHash(), r.hash())).wasApplied();
+        } catch (WriteTimeoutException | CASWriteUnknownException unknown) {
+            Row row = session.execute(selectDecisionIdAt.bind(region.value(), r.sequence())
+                    .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+            return row != null && r.decisionId().equals(row.getUuid("decision_id"));
+        }
+    }
+
+    private ResultSet lwt(com.datastax.oss.driver.api.core.cql.BoundStatement statement) {
+        return session.execute(statement.setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL));
+    }
+
+    /** Up to 2^min(attempt, 5) ms at random: enough for the winner's Paxos round to finish. */
+    private static void pause(int attempt) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(1, 1L << Math.min(attempt, 5)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while appending to the decision log", e);
+        }
+    }
+
+    @Override
+    public List<DecisionRecord> read(long fromSequence, int limit) {
+        if (fromSequence < 1) {
+            throw new IllegalArgumentException("fromSequence must be at least 1, was " + fromSequence);
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<DecisionRecord> records = new ArrayList<>(Math.min(limit, 1024));
+        for (Row row : session.execute(selectFrom.bind(region.value(), fromSequence, limit).setPageSize(Math.min(limit, 5000)))) {
+            records.add(toRecord(row));
+        }
+        return records;
+    }
+
+    /**
+     * Every record from {@code fromSequence} on, read {@code pageSize} at a time as the iteration goes, for
+     * {@link io.meridian.policy.ChainVerifier} over a log of any size. Each page continues after the last
+     * record read, so a deleted row shows up as a gap rather than ending the iteration.
+     */
+    public Iterable<DecisionRecord> records(long fromSequence, int pageSize) {
+        if (fromSequence < 1) {
+            throw new IllegalArgumentException("fromSequence must be at least 1, was " + fromSequence);
+        }
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("pageSize must be at least 1, was " + pageSize);
+        }
+        return () -> new Iterator<>() {
+            private long next = fromSequence;
+            private Iterator<DecisionRecord> page = List.<DecisionRecord>of().iterator();
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                if (!page.hasNext() && !exhausted) {
+                    List<DecisionRecord> records = read(next, pageSize);
+                    exhausted = records.size() < pageSize;
+                    if (!records.isEmpty()) {
+                        next = records.get(records.size() - 1).sequence() + 1;
+                    }
+                    page = records.iterator();
+                }
+                return page.hasNext();
+            }
+
+            @Override
+            public DecisionRecord next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("no more decision records after sequence " + (next - 1));
+                }
+                return page.next();
+            }
+        };
+    }
+
+    /**
+     * Builds the record exactly as stored. The record's constructor checks formats only, so an edited row
+     * still becomes a record that the verifier can name; a row whose values cannot be represented at all
+     * (an unknown outcome, a malformed hash) fails with an {@link IllegalStateException} naming its sequence.
+     */
+    private DecisionRecord toRecord(Row row) {
+        long sequence = row.getLong("sequence");
+        try {
+            return new DecisionRecord(row.getInt("format_version"), sequence, row.getUuid("decision_id"),
+                    row.getInstant("time"), row.getString("requester"), row.getString("tenant_id"),
+                    RegionId.of(row.getString("source_region")), Jurisdiction.of(row.getString("destination_jurisdiction")),
+                    Optional.ofNullable(row.getString("destination_region")).map(RegionId::of),
+                    row.getList("categories", String.class).stream().map(DataCategory::valueOf).toList(),
+                    row.getString("policy_revision"), row.getString("tenant_policy_fingerprint"),
+                    Outcome.valueOf(row.getString("outcome")), row.getList("rule_ids", String.class),
+                    new TreeMap<>(row.getMap("suppressed_counts", String.class, Integer.class)),
+                    row.getInt("released_cells"), Optional.ofNullable(row.getString("payload_hash")),
+                    row.getString("previous_hash"), row.getString("hash"));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("decision log row " + sequence + " of region " + region
+                    + " cannot be read as a record (it was altered beyond its format): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ChainHead head() {
+        Row row = session.execute(selectHead.bind(region.value())
+                .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+        if (row == null) {
+            return ChainHead.GENESIS;
+        }
+        try {
+            return new ChainHead(row.getLong("sequence"), row.getString("hash"));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("decision log head row " + row.getLong("sequence") + " of region " + region
+                    + " must hold a 64-character hex hash (it was altered): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public RegionId region() {
+        return region;
+    }
+
+    @Override
+    public String toString() {
+        return "CassandraDecisionLog[region=" + region + "]";
+    }
+}
