@@ -69,6 +69,10 @@ public final class DataPlane implements AutoCloseable {
             return new Config(regionId, dataKeyspace, egressKeyspace, replication, settings, api, stateExpiry, stateMaxDevices);
         }
 
+        public Config withApi(RegionDataApi.Config newApi) {
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, ingest, newApi, stateExpiry, stateMaxDevices);
+        }
+
         public Map<String, Object> describe() {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("data.keyspace", dataKeyspace);
