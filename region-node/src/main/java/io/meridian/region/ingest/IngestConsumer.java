@@ -297,9 +297,10 @@ public final class IngestConsumer implements AutoCloseable {
         for (Listener listener : listeners) {
             try {
                 listener.stored(batch);
-            } catch (DriverException | TimeoutException e) {
-                throw new TransientFailure("a listener's store failed: " + e, e);
             } catch (Exception e) {
+                if (storeFailure(e)) {
+                    throw new TransientFailure("a listener's store failed: " + e, e);
+                }
                 if (!skipFailingListeners) {
                     throw new ListenerFailure(e);
                 }
@@ -308,6 +309,16 @@ public final class IngestConsumer implements AutoCloseable {
                         listener, batch.size(), e);
             }
         }
+    }
+
+    /** Whether a listener failed because its store (Cassandra) did: then the batch is retried for as long as it takes. */
+    static boolean storeFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DriverException || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Ingested ingested(DownstreamRecord r, TenantDataSettings s, Optional<String> brokenSettings, Map<String, String> groupLabels) {
