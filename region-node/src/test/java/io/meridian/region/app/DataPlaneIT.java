@@ -42,10 +42,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@MeridianServices(cassandra = "eu-central", kafka = "eu-central", keycloak = true)
+// uk-south: a region no other IT class uses, since the federation's services (and so the tenant lampco) are shared by
+// the IT classes of one run
+@MeridianServices(cassandra = "uk-south", kafka = "uk-south", keycloak = true)
 class DataPlaneIT {
 
-    private static final String REGION = "eu-central";
+    private static final String REGION = "uk-south";
     /** The demo users' tenant, so that their tokens can be used. */
     private static final String TENANT = "lampco";
     private static final JsonObject SETTINGS = new JsonObject().put("retention-days", 7).put("geohash-precision", 5)
