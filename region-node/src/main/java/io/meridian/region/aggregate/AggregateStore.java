@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +43,7 @@ public final class AggregateStore {
     public static final Duration MAX_TTL = Duration.ofSeconds(630_720_000L);
 
     private static final Pattern CQL_IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,47}");
+    private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(30);
     private static final DefaultConsistencyLevel CONSISTENCY = DefaultConsistencyLevel.LOCAL_QUORUM;
 
     private final CqlSession session;
@@ -99,14 +101,16 @@ public final class AggregateStore {
         String replicationCql = replication.entrySet().stream()
                 .map(e -> "'" + e.getKey() + "': " + (e.getValue() instanceof Number ? e.getValue().toString() : "'" + e.getValue() + "'"))
                 .collect(Collectors.joining(", ", "{", "}"));
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replicationCql);
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".aggregates ("
+        // schema changes wait for agreement between nodes: give them longer than a session's request timeout
+        session.execute(SimpleStatement.newInstance("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = "
+                + replicationCql).setTimeout(SCHEMA_TIMEOUT));
+        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".aggregates ("
                 + " tenant_id text, metric text, resolution text, day date, window_start timestamp,"
                 + " group_kind text, group_value text, value_count bigint, value_sum double, value_min double,"
                 + " value_max double, distinct_devices bigint, state blob, applied_offsets frozen<map<text, bigint>>,"
                 + " updated_at timestamp,"
                 + " PRIMARY KEY ((tenant_id, metric, resolution, day), window_start, group_kind, group_value))"
-                + " WITH CLUSTERING ORDER BY (window_start ASC, group_kind ASC, group_value ASC)");
+                + " WITH CLUSTERING ORDER BY (window_start ASC, group_kind ASC, group_value ASC)").setTimeout(SCHEMA_TIMEOUT));
         return new AggregateStore(session, keyspace);
     }
 
