@@ -32,9 +32,15 @@ public record AggregateCell(GroupKey group, Resolution resolution, Instant windo
 
     /** The cell of one state. */
     static AggregateCell of(GroupKey group, Resolution resolution, Instant windowStart, Duration window, WindowState state) {
+        return of(group, resolution, windowStart, window, state, state.serialize());
+    }
+
+    /** The cell of one state whose serialized form the caller already has (as read from Cassandra). */
+    static AggregateCell of(GroupKey group, Resolution resolution, Instant windowStart, Duration window, WindowState state,
+            byte[] serialized) {
         return new AggregateCell(group, resolution, windowStart, window, state.count(), state.sum(), state.min(), state.max(),
                 state.mean(), state.distinctDevices(), state.isDistinctExact(), state.quantile(0.5), state.quantile(0.9),
-                state.quantile(0.99), state.serialize());
+                state.quantile(0.99), serialized);
     }
 
     /** The state of this cell, decoded (a new object each call). */

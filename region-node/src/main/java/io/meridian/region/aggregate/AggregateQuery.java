@@ -58,9 +58,11 @@ public final class AggregateQuery {
         List<AggregateStore.StoredCell> stored = read(tenantId, metric, resolution, from, to, groupKind);
         List<AggregateCell> cells = new ArrayList<>(stored.size());
         for (AggregateStore.StoredCell s : stored) {
-            WindowState state = AggregateStore.decode(s.state(), tenantId + "/" + metric + "/" + resolution.code() + "@"
-                    + s.windowStart(), s.group());
-            cells.add(AggregateCell.of(s.group(), resolution, s.windowStart(), resolution.length(), state));
+            String row = tenantId + "/" + metric + "/" + resolution.code() + "@" + s.windowStart();
+            byte[] bytes = AggregateStore.bytes(s.state(), row, s.group());
+            // the stored bytes are the state's serialized form already: hand them on instead of re-encoding
+            cells.add(AggregateCell.of(s.group(), resolution, s.windowStart(), resolution.length(),
+                    AggregateStore.decode(bytes, row, s.group()), bytes));
         }
         cells.sort(ORDER);
         return cells;

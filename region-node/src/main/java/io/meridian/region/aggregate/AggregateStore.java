@@ -185,16 +185,30 @@ public final class AggregateStore {
      * @throws IllegalStateException naming the row when the blob is missing or cannot be read
      */
     static WindowState decode(ByteBuffer blob, Object window, GroupKey group) {
-        if (blob == null) {
-            throw new IllegalStateException("aggregate row " + window + " " + group + " has no state");
-        }
-        byte[] bytes = new byte[blob.remaining()];
-        blob.duplicate().get(bytes);
+        return decode(bytes(blob, window, group), window, group);
+    }
+
+    /** As {@link #decode(ByteBuffer, Object, GroupKey)}, from the blob's bytes. */
+    static WindowState decode(byte[] bytes, Object window, GroupKey group) {
         try {
             return WindowState.deserialize(bytes);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("aggregate row " + window + " " + group + " cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The bytes of a stored blob.
+     *
+     * @throws IllegalStateException naming the row when the blob is missing
+     */
+    static byte[] bytes(ByteBuffer blob, Object window, GroupKey group) {
+        if (blob == null) {
+            throw new IllegalStateException("aggregate row " + window + " " + group + " has no state");
+        }
+        byte[] bytes = new byte[blob.remaining()];
+        blob.duplicate().get(bytes);
+        return bytes;
     }
 
     private static List<StoredCell> cells(List<Row> rows) {

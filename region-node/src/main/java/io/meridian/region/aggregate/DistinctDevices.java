@@ -30,6 +30,11 @@ final class DistinctDevices {
     static final byte MODE_HLL = 1;
 
     private final int bound;
+    /**
+     * Exact mode as read from a blob: the ascending hashes, shared and never modified. A state that is only
+     * read (an API query) never builds the table; the first add or merge does.
+     */
+    private long[] sorted;
     /** Exact mode: open addressing, 0 marks a free slot (hash 0 is kept in {@link #hasZero}). Null in HLL mode. */
     private long[] table;
     private int size;
@@ -57,6 +62,7 @@ final class DistinctDevices {
             hll.update(hash);
             return;
         }
+        materialize();
         if (insert(hash) && size > bound) {
             toHll();
         }
@@ -91,6 +97,10 @@ final class DistinctDevices {
         if (hll != null) {
             copy.table = null;
             copy.hll = hll.copy();
+        } else if (sorted != null) {
+            copy.table = null;
+            copy.sorted = sorted;
+            copy.size = size;
         } else {
             copy.table = table.clone();
             copy.size = size;
@@ -101,6 +111,9 @@ final class DistinctDevices {
 
     /** Exact hashes in ascending order, so that equal sets serialize to equal bytes. */
     long[] sortedHashes() {
+        if (sorted != null) {
+            return sorted;
+        }
         long[] hashes = new long[size];
         int[] i = {0};
         forEachHash(h -> hashes[i[0]++] = h);
@@ -148,17 +161,18 @@ final class DistinctDevices {
                 throw new IllegalArgumentException("distinct-device hashes are truncated: " + n + " hashes need " + 8L * n
                         + " bytes, " + in.remaining() + " remain");
             }
-            DistinctDevices set = new DistinctDevices(bound);
-            long previous = 0;
+            long[] hashes = new long[n];
             for (int i = 0; i < n; i++) {
-                long h = in.getLong();
-                if (i > 0 && h <= previous) {
+                hashes[i] = in.getLong();
+                if (i > 0 && hashes[i] <= hashes[i - 1]) {
                     throw new IllegalArgumentException("distinct-device hashes must be strictly ascending, hash " + i
                             + " was not");
                 }
-                previous = h;
-                set.insert(h);
             }
+            DistinctDevices set = new DistinctDevices(bound);
+            set.table = null;
+            set.sorted = hashes;
+            set.size = n;
             return set;
         }
         if (mode == MODE_HLL) {
@@ -196,6 +210,7 @@ final class DistinctDevices {
     private void toHll() {
         hll = asSketch();
         table = null;
+        sorted = null;
         size = 0;
         hasZero = false;
     }
@@ -205,6 +220,12 @@ final class DistinctDevices {
     }
 
     private void forEachHash(HashConsumer consumer) {
+        if (sorted != null) {
+            for (long h : sorted) {
+                consumer.accept(h);
+            }
+            return;
+        }
         if (table == null) {
             return;
         }
@@ -215,6 +236,24 @@ final class DistinctDevices {
             if (h != 0L) {
                 consumer.accept(h);
             }
+        }
+    }
+
+    /** Turns the read-only sorted form into the table, before the first change. */
+    private void materialize() {
+        if (sorted == null) {
+            return;
+        }
+        long[] hashes = sorted;
+        sorted = null;
+        size = 0;
+        int capacity = 16;
+        while (capacity < hashes.length * 2 + 2) {
+            capacity <<= 1;
+        }
+        table = new long[capacity];
+        for (long h : hashes) {
+            insert(h);
         }
     }
 

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 /**
  * The aggregate-query benchmark of issue 5 ("aggregate query over 1 h of 1,000 devices within 50 ms p99"),
  * without JMH: fills one hour of 1,000 devices (one value every 5 s each: 720,000 records; groups: all, 10
- * models, about 50 geohash cells) through the real {@link Aggregator}, then times each query shape 300 times
+ * models, 50 geohash cells) through the real {@link Aggregator}, then times each query shape 300 times
  * after 50 warm-up runs and prints count, p50, p99 and max. Starts eu-central's Cassandra through
  * local-federation unless given {@code host:port} of a running one (datacenter1). Run from the repository root:
  * <pre>
@@ -89,7 +89,8 @@ public final class AggregateQueryBenchmark {
             List<AggregateInput> batch = new ArrayList<>(DEVICES);
             for (int d = 0; d < DEVICES; d++) {
                 Instant event = HOUR.plusSeconds(second).plusMillis(random.nextInt(EVERY_SECONDS * 1000));
-                String cell = Geohash.encode(47 + (d % 50) * 0.1, 6 + (d % 7) * 2.0, 5);
+                // 50 cells of 20 devices each
+                String cell = Geohash.encode(47 + (d % 10) * 0.1, 6 + (d % 50 / 10) * 2.0, 5);
                 batch.add(new AggregateInput(TENANT, "device-" + d, event, event.plusMillis(50),
                         Map.of(METRIC, 20 + random.nextGaussian() * 5), Optional.of(cell), Map.of("model", "model-" + d % 10),
                         "hono.telemetry.bench/0", offset++));

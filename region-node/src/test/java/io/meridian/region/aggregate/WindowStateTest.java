@@ -178,6 +178,27 @@ class WindowStateTest {
     }
 
     @Test
+    void aDeserializedState_keepsCountingDevicesExactly() {
+        WindowState state = WindowState.empty(10);
+        for (int d = 0; d < 8; d++) {
+            state.add("device-" + d, d);
+        }
+        WindowState back = WindowState.deserialize(state.serialize());
+        WindowState copy = back.copy();
+        back.add("device-3", 1);
+        assertEquals(8, back.distinctDevices(), "a known device adds no device");
+        back.add("device-8", 1);
+        back.add("device-9", 1);
+        assertEquals(10, back.distinctDevices());
+        assertTrue(back.isDistinctExact());
+        back.add("device-10", 1);
+        assertFalse(back.isDistinctExact(), "the 11th device passes the bound of 10");
+        // the copy taken before shares nothing that the adds changed
+        assertEquals(8, copy.distinctDevices());
+        assertArrayEquals(state.serialize(), copy.serialize());
+    }
+
+    @Test
     void equalStates_serializeToEqualBytes_whateverTheOrder() {
         List<Sample> samples = samples(5, 2_000, 500, true);
         List<Sample> reversed = new ArrayList<>(samples);
