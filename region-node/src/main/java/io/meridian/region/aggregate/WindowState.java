@@ -145,6 +145,10 @@ public final class WindowState {
      */
     public WindowState merge(WindowState other) {
         Objects.requireNonNull(other, "other must not be null");
+        if (other == this) {
+            // the sketch's stores would read what they are writing: merge a snapshot instead
+            return merge(other.copy());
+        }
         if (other.count == 0) {
             if (other.distinct.bound() < distinct.bound()) {
                 distinct = distinct.mergedWith(other.distinct);

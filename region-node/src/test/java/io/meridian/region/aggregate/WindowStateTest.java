@@ -149,6 +149,9 @@ class WindowStateTest {
         assertEquals(2 * a.count(), doubled.count());
         assertEquals(a.distinctDevices(), doubled.distinctDevices());
         assertEquals(a.quantile(0.5), doubled.quantile(0.5), 0.0);
+        // merging a state into itself is the same as merging an equal copy
+        WindowState self = a.copy();
+        assertArrayEquals(doubled.serialize(), self.merge(self).serialize());
     }
 
     @Test
