@@ -378,6 +378,10 @@ public final class RegionDataApi {
                 throw Problem.badRequest("an aggregate query may span at most " + MAX_AGGREGATE_RANGE.toDays() + " days, was "
                         + Duration.between(from, to));
             }
+            // windows are aligned to the epoch: widen the range to whole windows, and say so in the answer
+            long step = resolution.toMillis();
+            from = Instant.ofEpochMilli(Math.floorDiv(from.toEpochMilli(), step) * step);
+            to = Instant.ofEpochMilli(-Math.floorDiv(-to.toEpochMilli(), step) * step);
             Optional<String> group = Optional.ofNullable(ctx.request().getParam("group")).filter(g -> !g.isBlank());
             group.ifPresent(g -> {
                 if (!g.equals("all") && !g.equals("geohash") && !g.matches("label:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
@@ -387,7 +391,12 @@ public final class RegionDataApi {
             boolean merge = Boolean.parseBoolean(ctx.request().getParam("merge", "false"));
             EgressGate.Requester requester = requester(ctx, caller);
             TenantResidencyPolicy policy = tenantPolicy(tenant);
-            List<AggregateReader.Cell> cells = b.aggregates().read(tenant, metric, resolution, from, to, group, merge);
+            List<AggregateReader.Cell> cells;
+            try {
+                cells = b.aggregates().read(tenant, metric, resolution, from, to, group, merge);
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest(e.getMessage());
+            }
             Map<String, AggregateReader.Cell> byKey = new LinkedHashMap<>();
             List<TransferRequest.Cell> requested = new ArrayList<>(cells.size());
             for (AggregateReader.Cell c : cells) {

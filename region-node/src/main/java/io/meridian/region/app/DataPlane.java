@@ -4,7 +4,9 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.meridian.policy.ResidencyPolicy;
 import io.meridian.policy.model.PolicyRules;
 import io.meridian.policy.model.RegionId;
-import io.meridian.region.api.AggregateReader;
+import io.meridian.region.aggregate.AggregateStore;
+import io.meridian.region.aggregate.Aggregator;
+import io.meridian.region.aggregate.IngestAggregation;
 import io.meridian.region.api.RegionDataApi;
 import io.meridian.region.auth.TokenValidator;
 import io.meridian.region.egress.CassandraDecisionLog;
@@ -44,9 +46,10 @@ public final class DataPlane implements AutoCloseable {
      * @param api               where the region data API listens
      * @param stateExpiry       how long a device's latest state outlives its last message
      * @param stateMaxDevices   the bound on devices with latest state
+     * @param aggregates        the aggregator's settings (late-data grace, distinct-device bound, memory)
      */
     public record Config(String regionId, String dataKeyspace, String egressKeyspace, Map<String, Object> replication,
-            IngestConsumer.Settings ingest, RegionDataApi.Config api, Duration stateExpiry, long stateMaxDevices) {
+            IngestConsumer.Settings ingest, RegionDataApi.Config api, Duration stateExpiry, long stateMaxDevices, Aggregator.Config aggregates) {
 
         public Config {
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -56,21 +59,27 @@ public final class DataPlane implements AutoCloseable {
             Objects.requireNonNull(ingest, "ingest must not be null");
             Objects.requireNonNull(api, "api must not be null");
             Objects.requireNonNull(stateExpiry, "stateExpiry must not be null");
+            Objects.requireNonNull(aggregates, "aggregates must not be null");
         }
 
         /** Defaults for a region on one machine: single-replica keyspaces, the API on the given port. */
-        public static Config local(String regionId, String kafkaBootstrap, String apiBind, int apiPort) {
+        public static Config local(String regionId, String kafkaBootstrap, String apiBind, int apiPort, Duration defaultRetention) {
             return new Config(regionId, RawStore.DEFAULT_KEYSPACE, "meridian_egress",
-                    Map.of("class", "SimpleStrategy", "replication_factor", 1), IngestConsumer.Settings.defaults(kafkaBootstrap, regionId),
-                    new RegionDataApi.Config(apiBind, apiPort), LatestState.DEFAULT_EXPIRY, LatestState.DEFAULT_MAX_DEVICES);
+                    Map.of("class", "SimpleStrategy", "replication_factor", 1), IngestConsumer.Settings.defaults(kafkaBootstrap, regionId, defaultRetention),
+                    new RegionDataApi.Config(apiBind, apiPort), LatestState.DEFAULT_EXPIRY, LatestState.DEFAULT_MAX_DEVICES,
+                    Aggregator.Config.DEFAULTS);
         }
 
         public Config withIngest(IngestConsumer.Settings settings) {
-            return new Config(regionId, dataKeyspace, egressKeyspace, replication, settings, api, stateExpiry, stateMaxDevices);
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, settings, api, stateExpiry, stateMaxDevices, aggregates);
         }
 
         public Config withApi(RegionDataApi.Config newApi) {
-            return new Config(regionId, dataKeyspace, egressKeyspace, replication, ingest, newApi, stateExpiry, stateMaxDevices);
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, ingest, newApi, stateExpiry, stateMaxDevices, aggregates);
+        }
+
+        public Config withAggregates(Aggregator.Config newAggregates) {
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, ingest, api, stateExpiry, stateMaxDevices, newAggregates);
         }
 
         public Map<String, Object> describe() {
@@ -80,6 +89,8 @@ public final class DataPlane implements AutoCloseable {
             d.put("dataApi", api.bindAddress() + ":" + api.port());
             d.put("latestState.expiry", stateExpiry);
             d.put("latestState.maxDevices", stateMaxDevices);
+            d.put("aggregates.grace", aggregates.grace());
+            d.put("aggregates.distinctBound", aggregates.distinctBound());
             d.putAll(ingest.describe());
             return d;
         }
@@ -106,19 +117,21 @@ public final class DataPlane implements AutoCloseable {
      * @throws Exception when a store cannot be opened or the API's port cannot be bound; whatever started is stopped
      */
     public static DataPlane start(Vertx vertx, Config config, CqlSession session, AdapterRegistryClients registry, PolicyRules rules,
-            TokenValidator tokens, AggregateReader aggregates, List<IngestConsumer.Listener> aggregation, MeterRegistry meters)
-            throws Exception {
+            TokenValidator tokens, MeterRegistry meters) throws Exception {
         RawStore raw = RawStore.open(session, config.dataKeyspace(), config.replication());
+        IngestAggregation aggregation = new IngestAggregation(AggregateStore.open(session, config.dataKeyspace(), config.replication()),
+                config.aggregates(), meters);
         RegionId region = RegionId.of(config.regionId());
         CassandraDecisionLog log = CassandraDecisionLog.open(session, config.egressKeyspace(), config.replication(), region);
         EgressGate gate = new EgressGate(region, ResidencyPolicy.of(rules), log, meters);
         LatestState state = LatestState.start(config.regionId(), config.stateExpiry(), config.stateMaxDevices());
         IngestConsumer ingest = null;
         try {
-            List<IngestConsumer.Listener> listeners = new ArrayList<>(aggregation);
+            List<IngestConsumer.Listener> listeners = new ArrayList<>();
+            listeners.add(aggregation);
             listeners.add(batch -> state.applyAll(batch.stream().map(IngestConsumer.Ingested::row).toList()));
             ingest = IngestConsumer.start(config.ingest(), raw, directory(registry), listeners, meters);
-            RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregates,
+            RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregation,
                     registry::tenantDocument, Clock.systemUTC())).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
             return new DataPlane(raw, state, ingest, gate, api);
         } catch (Exception | Error e) {

@@ -147,13 +147,12 @@ public final class RegionNodeApp {
                 mqttConfig.bindAddress(), mqtt.securePort());
         LOG.info("region node {}: HTTP adapter on http://{}:{} and https://{}:{}", regionId, httpConfig.bindAddress(), http.port(),
                 httpConfig.bindAddress(), http.securePort());
-        DataPlane.Config dataConfig = dataConfig(configs.require(regionId));
+        DataPlane.Config dataConfig = dataConfig(configs, configs.require(regionId));
         dataConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         DataPlane data;
         try {
             data = DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), configs.policyRules(),
-                    new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()),
-                    (tenant, metric, resolution, from, to, group, merge) -> List.of(), List.of(), meters);
+                    new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters);
         } catch (Exception e) {
             LOG.error("region node {} could not start its ingest and data API", regionId, e);
             awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
@@ -279,25 +278,17 @@ public final class RegionNodeApp {
      * {@code meridian.egress.keyspace}, {@code meridian.ingest.maxPollRecords}, {@code meridian.latestState.expiry}
      * (ISO-8601, default P7D) and {@code meridian.latestState.maxDevices}.
      */
-    static DataPlane.Config dataConfig(RegionConfig region) {
+    static DataPlane.Config dataConfig(RegionConfigs configs, RegionConfig region) {
         String kafka = kafkaBootstrap(region);
         DataPlane.Config d = DataPlane.Config.local(region.id().value(), kafka, System.getProperty("meridian.dataApi.bind", "127.0.0.1"),
-                intProperty("meridian.dataApi.port", region.localPorts().dataApi()));
-        IngestConsumer.Settings i = d.ingest();
-        IngestConsumer.Settings ingest = new IngestConsumer.Settings(i.bootstrap(), i.groupId(),
-                intProperty("meridian.ingest.maxPollRecords", i.maxPollRecords()), i.storeTimeout(), i.maxBackoff(), i.maxListenerAttempts(),
-                i.topicRefresh());
-        Duration expiry;
-        try {
-            expiry = Duration.parse(System.getProperty("meridian.latestState.expiry", d.stateExpiry().toString()));
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("meridian.latestState.expiry must be an ISO-8601 duration such as P7D, was "
-                    + System.getProperty("meridian.latestState.expiry"), e);
-        }
+                intProperty("meridian.dataApi.port", region.localPorts().dataApi()), configs.tenantDefaults().retention());
+        IngestConsumer.Settings ingest = d.ingest().withMaxPollRecords(intProperty("meridian.ingest.maxPollRecords", d.ingest().maxPollRecords()));
+        Duration expiry = durationProperty("meridian.latestState.expiry", d.stateExpiry());
         return new DataPlane.Config(d.regionId(), System.getProperty("meridian.data.keyspace", d.dataKeyspace()),
                 System.getProperty("meridian.egress.keyspace", d.egressKeyspace()),
                 Map.of("class", "SimpleStrategy", "replication_factor", intProperty("meridian.registry.replicationFactor", 1)), ingest, d.api(),
-                expiry, Long.parseLong(System.getProperty("meridian.latestState.maxDevices", String.valueOf(d.stateMaxDevices()))));
+                expiry, Long.parseLong(System.getProperty("meridian.latestState.maxDevices", String.valueOf(d.stateMaxDevices()))),
+                d.aggregates().withGrace(durationProperty("meridian.aggregates.grace", d.aggregates().grace())));
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */
@@ -315,6 +306,15 @@ public final class RegionNodeApp {
             points.add(new InetSocketAddress(hostPort.substring(0, colon).trim(), intValue("meridian.cassandra.contactPoints", hostPort.substring(colon + 1).trim())));
         }
         return points;
+    }
+
+    private static Duration durationProperty(String name, Duration defaultValue) {
+        String value = System.getProperty(name);
+        try {
+            return value == null ? defaultValue : Duration.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT5M, was " + value, e);
+        }
     }
 
     private static int intProperty(String name, int defaultValue) {

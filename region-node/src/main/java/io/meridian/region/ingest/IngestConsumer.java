@@ -66,9 +66,10 @@ public final class IngestConsumer implements AutoCloseable {
      * @param maxBackoff          the longest pause between retries of a failing batch
      * @param maxListenerAttempts attempts before a listener that keeps failing (not its store) is skipped for a batch
      * @param topicRefresh        how soon a new tenant's topic is picked up
+     * @param defaultRetention    the retention of a tenant that sets none (region-configs' {@code tenantDefaults.retention})
      */
     public record Settings(String bootstrap, String groupId, int maxPollRecords, Duration storeTimeout, Duration maxBackoff,
-            int maxListenerAttempts, Duration topicRefresh) {
+            int maxListenerAttempts, Duration topicRefresh, Duration defaultRetention) {
 
         public Settings {
             Objects.requireNonNull(bootstrap, "bootstrap must not be null");
@@ -76,14 +77,25 @@ public final class IngestConsumer implements AutoCloseable {
             if (maxPollRecords < 1) {
                 throw new IllegalArgumentException("meridian.ingest.maxPollRecords must be at least 1, was " + maxPollRecords);
             }
+            Objects.requireNonNull(defaultRetention, "defaultRetention must not be null");
             if (maxListenerAttempts < 1) {
                 throw new IllegalArgumentException("meridian.ingest.maxListenerAttempts must be at least 1, was " + maxListenerAttempts);
             }
         }
 
-        public static Settings defaults(String bootstrap, String regionId) {
+        public static Settings defaults(String bootstrap, String regionId, Duration defaultRetention) {
             return new Settings(bootstrap, "meridian-ingest-" + regionId, 2000, Duration.ofSeconds(30), Duration.ofSeconds(30), 5,
-                    Duration.ofSeconds(5));
+                    Duration.ofSeconds(5), defaultRetention);
+        }
+
+        /** These settings with another topic refresh interval. */
+        public Settings withTopicRefresh(Duration refresh) {
+            return new Settings(bootstrap, groupId, maxPollRecords, storeTimeout, maxBackoff, maxListenerAttempts, refresh, defaultRetention);
+        }
+
+        /** These settings with another largest batch. */
+        public Settings withMaxPollRecords(int records) {
+            return new Settings(bootstrap, groupId, records, storeTimeout, maxBackoff, maxListenerAttempts, topicRefresh, defaultRetention);
         }
 
         public Map<String, Object> describe() {
@@ -93,6 +105,7 @@ public final class IngestConsumer implements AutoCloseable {
             d.put("ingest.maxPollRecords", maxPollRecords);
             d.put("ingest.storeTimeout", storeTimeout);
             d.put("ingest.topicRefresh", topicRefresh);
+            d.put("ingest.defaultRetention", defaultRetention);
             return d;
         }
     }
@@ -353,12 +366,13 @@ public final class IngestConsumer implements AutoCloseable {
             Optional<JsonObject> doc = await(lookup.getValue());
             TenantDataSettings s;
             try {
-                s = doc.map(TenantDataSettings::fromTenant).orElse(TenantDataSettings.DEFAULTS);
+                s = doc.map(d -> TenantDataSettings.fromTenant(d, settings.defaultRetention()))
+                        .orElse(TenantDataSettings.defaults(settings.defaultRetention()));
             } catch (IllegalArgumentException e) {
                 // the tenant's settings are broken: store its data with the defaults' retention, flagged, and say so
                 LOG.warn("tenant {} has invalid data settings ({}); its records are stored raw and flagged", lookup.getKey(),
                         e.getMessage());
-                s = TenantDataSettings.DEFAULTS;
+                s = TenantDataSettings.defaults(settings.defaultRetention());
                 broken.put(lookup.getKey(), e.getMessage());
             }
             settingsByTenant.put(lookup.getKey(), s);

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  */
 public record TenantDataSettings(Duration retention, PayloadMapping mapping, int geohashPrecision, List<String> groupLabels) {
 
-    public static final int DEFAULT_RETENTION_DAYS = 30;
+    /** Only for a node given no platform default; the platform's is {@code tenantDefaults.retention} in region-configs. */
+    public static final int DEFAULT_RETENTION_DAYS = 90;
     /** Ten years; Cassandra's TTL limit is twenty. */
     public static final int MAX_RETENTION_DAYS = 3650;
     /** About 5 km by 5 km: fine enough for a city, coarse enough to be no one's home. */
@@ -79,17 +80,32 @@ public record TenantDataSettings(Duration retention, PayloadMapping mapping, int
      * @throws IllegalArgumentException naming the setting when {@code ext.meridian} holds a wrong type or value
      */
     public static TenantDataSettings fromTenant(JsonObject tenantDocument) {
+        return fromTenant(tenantDocument, DEFAULTS.retention());
+    }
+
+    /**
+     * As {@link #fromTenant(JsonObject)}, with the platform's default retention for a tenant that sets none.
+     *
+     * @param defaultRetention region-configs' {@code tenantDefaults.retention}
+     */
+    public static TenantDataSettings fromTenant(JsonObject tenantDocument, Duration defaultRetention) {
         Objects.requireNonNull(tenantDocument, "tenantDocument must not be null");
+        Objects.requireNonNull(defaultRetention, "defaultRetention must not be null");
         JsonObject meridian = object(object(tenantDocument, "ext"), "meridian");
         if (meridian == null) {
-            return DEFAULTS;
+            return defaults(defaultRetention);
         }
-        int days = integer(meridian, "retention-days", DEFAULT_RETENTION_DAYS);
+        int days = integer(meridian, "retention-days", (int) defaultRetention.toDays());
         int precision = integer(meridian, "geohash-precision", DEFAULT_GEOHASH_PRECISION);
         List<String> labels = strings(meridian, "group-labels");
         JsonObject payload = object(meridian, "payload");
         PayloadMapping mapping = payload == null ? PayloadMapping.DEFAULT : PayloadMapping.fromJson(payload);
         return new TenantDataSettings(Duration.ofDays(days), mapping, precision, labels);
+    }
+
+    /** The defaults with the given retention. */
+    public static TenantDataSettings defaults(Duration retention) {
+        return new TenantDataSettings(retention, PayloadMapping.DEFAULT, DEFAULT_GEOHASH_PRECISION, List.of());
     }
 
     /**

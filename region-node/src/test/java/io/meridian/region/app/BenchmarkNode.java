@@ -69,11 +69,13 @@ public final class BenchmarkNode {
                 AdapterServices.create(vertx, kafka, registry.adapterClients(), tracing.tracer(), meters, "eu-central", 0))
                 .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
         // the data side as RegionNodeApp runs it: ingest to Cassandra, latest state, aggregates, the data API
-        DataPlane data = DataPlane.start(vertx, RegionNodeApp.dataConfig(RegionConfigs.loadDefault().require("eu-central"))
-                .withIngest(IngestConsumer.Settings.defaults(kafka, "eu-central")).withApi(new RegionDataApi.Config("127.0.0.1", 0)),
+        RegionConfigs configs = RegionConfigs.loadDefault();
+        DataPlane data = DataPlane.start(vertx, RegionNodeApp.dataConfig(configs, configs.require("eu-central"))
+                .withIngest(IngestConsumer.Settings.defaults(kafka, "eu-central", configs.tenantDefaults().retention()))
+                .withApi(new RegionDataApi.Config("127.0.0.1", 0)),
                 registry.session(), registry.adapterClients(), rules,
                 new TokenValidator(rc.jwksUri(), rc.issuer().toString(), rc.audience(), java.time.Clock.systemUTC()),
-                (tenant, metric, resolution, from, to, group, merge) -> List.of(), List.of(), meters);
+                meters);
         System.out.println("BENCHMARK NODE READY (pid " + ProcessHandle.current().pid() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); load tool arguments:");
         System.out.println("--mqtt-port " + mqtt.port() + " --registry http://127.0.0.1:" + registry.port() + " --token-url "

@@ -53,13 +53,14 @@ class DataPlaneIT {
     private static final JsonObject SETTINGS = new JsonObject().put("retention-days", 7).put("geohash-precision", 5)
             .put("group-labels", new JsonArray().add("model"))
             .put("payload", new JsonObject().put("metrics", new JsonObject().put("temperature", "/env/temp").put("humidity", "/env/hum"))
-                    .put("location", new JsonObject().put("lat", "/pos/lat").put("lon", "/pos/lon")));
+                    .put("location", new JsonObject().put("lat", "/pos/lat").put("lon", "/pos/lon")))
+            .put("export", new JsonObject().put("allowed-labels", new JsonArray().add("model")));
 
     private Vertx vertx;
     private DataTestNode node;
     private String kafka;
     private KeycloakService keycloak;
-    private String euGateway;
+    private String homeGateway;
     private String usGateway;
     private String auditor;
     private final List<JsonObject> published = new ArrayList<>();
@@ -73,7 +74,7 @@ class DataPlaneIT {
         node.createTenant(TENANT, SETTINGS);
         node.registerDevice(TENANT, "lamp-1", Map.of("model", "classic"));
         node.registerDevice(TENANT, "lamp-2", Map.of("model", "studio"));
-        euGateway = node.client.gatewayToken(keycloak, REGION);
+        homeGateway = node.client.gatewayToken(keycloak, REGION);
         usGateway = node.client.gatewayToken(keycloak, "us-east");
         auditor = node.client.userToken(keycloak, MeridianRealm.AUDITOR);
     }
@@ -125,7 +126,7 @@ class DataPlaneIT {
             assertEquals(25, seqs.size(), "every message exactly once");
         }
 
-        HttpResponse<String> state = node.get("/v1/tenants/" + TENANT + "/devices/lamp-2/state", euGateway);
+        HttpResponse<String> state = node.get("/v1/tenants/" + TENANT + "/devices/lamp-2/state", homeGateway);
         assertEquals(200, state.statusCode(), state.body());
         JsonObject body = new JsonObject(state.body());
         assertEquals("latest-state", body.getString("source"));
@@ -159,7 +160,7 @@ class DataPlaneIT {
         assertTrue(node.meters.find("meridian.ingest.flagged").tag("reason", "malformed").counter().count() >= 2);
         assertTrue(node.meters.find("meridian.ingest.flagged").tag("reason", "unmapped").counter().count() >= 3);
 
-        HttpResponse<String> page = node.get("/v1/tenants/" + TENANT + "/devices/lamp-bad/telemetry?limit=100", euGateway);
+        HttpResponse<String> page = node.get("/v1/tenants/" + TENANT + "/devices/lamp-bad/telemetry?limit=100", homeGateway);
         assertEquals(200, page.statusCode(), page.body());
         JsonArray items = new JsonObject(page.body()).getJsonArray("items");
         assertEquals(payloads.size(), items.size());
@@ -175,7 +176,7 @@ class DataPlaneIT {
         int pages = 0;
         do {
             HttpResponse<String> page = node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/telemetry?limit=7&from=" + Instant.now().minus(java.time.Duration.ofDays(1))
-                    + (cursor == null ? "" : "&cursor=" + cursor), euGateway);
+                    + (cursor == null ? "" : "&cursor=" + cursor), homeGateway);
             assertEquals(200, page.statusCode(), page.body());
             JsonObject body = new JsonObject(page.body());
             for (Object o : body.getJsonArray("items")) {
@@ -224,7 +225,7 @@ class DataPlaneIT {
             assertEquals(451, user.statusCode(), path + ": " + user.body());
         }
         // the region's own gateway is served
-        assertEquals(200, node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/events", euGateway).statusCode());
+        assertEquals(200, node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/events", homeGateway).statusCode());
     }
 
     @Test
@@ -236,16 +237,16 @@ class DataPlaneIT {
         assertProblem(node.get(base + "/devices/lamp-1/telemetry", null), 401, "bearer token is required");
         assertProblem(node.get(base + "/devices/lamp-1/telemetry", "not-a-jwt"), 401, "not a JWT");
         assertProblem(node.get(base + "/devices/lamp-1/telemetry", careAdmin), 403, "tenant is not lampco");
-        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=yesterday", euGateway), 400, "from must be an ISO-8601 instant");
-        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", euGateway), 400,
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=yesterday", homeGateway), 400, "from must be an ISO-8601 instant");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", homeGateway), 400,
                 "from must be before to");
-        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", euGateway), 400,
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", homeGateway), 400,
                 "at most 31 days");
-        assertProblem(node.get(base + "/devices/lamp-1/telemetry?limit=0", euGateway), 400, "limit must be an integer between 1 and 1000");
-        assertProblem(node.get(base + "/devices/lamp-1/telemetry?cursor=abc", euGateway), 400, "cursor must be a value returned");
-        assertProblem(node.get(base + "/aggregates", euGateway), 400, "metric is required");
-        assertProblem(node.get(base + "/aggregates?metric=temperature&resolution=PT5M", euGateway), 400, "resolution must be one of");
-        assertProblem(node.get(base + "/aggregates?metric=temperature&group=device", euGateway), 400, "group must be all, geohash or label");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?limit=0", homeGateway), 400, "limit must be an integer between 1 and 1000");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?cursor=abc", homeGateway), 400, "cursor must be a value returned");
+        assertProblem(node.get(base + "/aggregates", homeGateway), 400, "metric is required");
+        assertProblem(node.get(base + "/aggregates?metric=temperature&resolution=PT5M", homeGateway), 400, "resolution must be one of");
+        assertProblem(node.get(base + "/aggregates?metric=temperature&group=device", homeGateway), 400, "group must be all, geohash or label");
         assertProblem(node.get(base + "/aggregates?metric=temperature", admin), 400, "must name the destination jurisdiction");
         assertProblem(node.get("/v1/decisions", admin), 403, "compliance-officer");
         assertProblem(node.get("/v1/nothing-here", admin), 404, "not an operation");
@@ -282,6 +283,107 @@ class DataPlaneIT {
 
     @Test
     @Order(7)
+    void aggregates_releaseOnlyCellsOfAtLeastKDevices_equalToAnExactRecomputation() throws Exception {
+        Instant start = Instant.now();
+        String tenant = "fleetco-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        node.createTenant(tenant, new JsonObject().put("group-labels", new JsonArray().add("model")).put("geohash-precision", 5)
+                .put("payload", new JsonObject().put("metrics", new JsonObject().put("temperature", "/t"))
+                        .put("location", new JsonObject().put("lat", "/lat").put("lon", "/lon")))
+                .put("export", new JsonObject().put("allowed-labels", new JsonArray().add("model").add("geohash"))));
+        // 12 classic lamps in Frankfurt and 3 studio lamps in Munich: the studio cells (label and geohash) are below k = 10
+        Map<String, List<Double>> values = new java.util.LinkedHashMap<>();
+        for (int d = 0; d < 15; d++) {
+            boolean classic = d < 12;
+            String device = (classic ? "classic-" : "studio-") + d;
+            node.registerDevice(tenant, device, Map.of("model", classic ? "classic" : "studio"));
+            List<String> payloads = new ArrayList<>();
+            List<Double> sent = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                double t = 15.0 + ((d * 7 + i * 3) % 20) + i * 0.125;
+                sent.add(t);
+                payloads.add(new JsonObject().put("t", t).put("lat", classic ? 50.1109 : 48.1372).put("lon", classic ? 8.6821 : 11.5756)
+                        .encode());
+            }
+            values.put(device, sent);
+            MqttClient mqtt = node.connect(tenant, device);
+            DataTestNode.publishAll(mqtt, "telemetry", payloads);
+            DataTestNode.await(mqtt.disconnect());
+        }
+        String query = "/v1/tenants/" + tenant + "/aggregates?metric=temperature&resolution=PT15M&merge=true&from="
+                + start.minus(java.time.Duration.ofMinutes(1)) + "&to=" + Instant.now().plus(java.time.Duration.ofMinutes(1));
+        JsonObject[] answer = new JsonObject[1];
+        String[] raw = new String[1];
+        awaitTrue(() -> {
+            try {
+                HttpResponse<String> r = node.get(query, homeGateway);
+                raw[0] = r.body();
+                answer[0] = new JsonObject(r.body());
+                return r.statusCode() == 200 && answer[0].getJsonArray("cells").stream().map(JsonObject.class::cast)
+                        .anyMatch(c -> c.getJsonObject("group").getString("kind").equals("all") && c.getLong("count") == 75);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the aggregates hold all 75 values: " + raw[0]);
+        JsonObject body = answer[0];
+        JsonObject decision = body.getJsonObject("decision");
+        assertEquals("PARTIAL", decision.getString("outcome"), decision.encode());
+        assertEquals(2, decision.getJsonObject("suppressedCounts").getInteger("A4"), "the studio label cell and the Munich cell");
+        assertEquals(3, decision.getInteger("releasedCells"));
+        assertEquals("GB", decision.getString("destination"));
+
+        List<Double> all = values.values().stream().flatMap(List::stream).toList();
+        List<Double> classic = values.entrySet().stream().filter(e -> e.getKey().startsWith("classic")).flatMap(e -> e.getValue().stream())
+                .toList();
+        Map<String, JsonObject> cells = new java.util.HashMap<>();
+        for (Object o : body.getJsonArray("cells")) {
+            JsonObject c = (JsonObject) o;
+            cells.put(c.getJsonObject("group").getString("kind") + "=" + c.getJsonObject("group").getString("value", ""), c);
+        }
+        assertEquals(Set.of("all=", "label:model=classic", "geohash=u0yjj"), cells.keySet(), body.encode());
+        assertExact(cells.get("all="), all, 15);
+        assertExact(cells.get("label:model=classic"), classic, 12);
+        assertExact(cells.get("geohash=u0yjj"), classic, 12);
+
+        // the cells went out as exactly the bytes whose hash the decision log holds
+        String cellsJson = raw[0].substring(raw[0].indexOf(",\"cells\":") + 9, raw[0].length() - 1);
+        assertEquals(io.meridian.region.egress.EgressGate.sha256(cellsJson.getBytes(StandardCharsets.UTF_8)), decision.getString("payloadHash"));
+        JsonObject record = new JsonObject(node.get("/v1/decisions?from=" + decision.getLong("sequence") + "&limit=1", auditor).body())
+                .getJsonArray("items").getJsonObject(0);
+        assertEquals(decision.getString("id"), record.getString("decisionId"));
+        assertEquals("PARTIAL", record.getString("outcome"));
+        assertEquals(decision.getString("payloadHash"), record.getString("payloadHash"));
+        assertEquals(3, record.getInteger("releasedCells"));
+        assertEquals(List.of("AGGREGATE"), record.getJsonArray("categories").getList());
+
+        // to a destination the tenant does not allow: nothing, and the refusal is logged
+        HttpResponse<String> us = node.get(query, usGateway);
+        assertEquals(200, us.statusCode(), us.body());
+        JsonObject denied = new JsonObject(us.body());
+        assertEquals("DENY", denied.getJsonObject("decision").getString("outcome"));
+        assertEquals(List.of("A1"), denied.getJsonObject("decision").getJsonArray("rules").getList());
+        assertTrue(denied.getJsonArray("cells").isEmpty());
+        // 1-minute windows are finer than the default minimum of 15 minutes: every cell is suppressed
+        JsonObject fine = new JsonObject(node.get(query.replace("PT15M", "PT1M").replace("&merge=true", ""), homeGateway).body());
+        assertEquals("DENY", fine.getJsonObject("decision").getString("outcome"), fine.encode());
+        assertTrue(fine.getJsonObject("decision").getJsonObject("suppressedCounts").containsKey("A5"), fine.encode());
+    }
+
+    private static void assertExact(JsonObject cell, List<Double> values, int devices) {
+        assertEquals(values.size(), cell.getLong("count"), cell.encode());
+        assertEquals(values.stream().mapToDouble(Double::doubleValue).sum(), cell.getDouble("sum"), 1e-9, cell.encode());
+        assertEquals(values.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), cell.getDouble("min"), cell.encode());
+        assertEquals(values.stream().mapToDouble(Double::doubleValue).max().orElseThrow(), cell.getDouble("max"), cell.encode());
+        assertEquals(devices, cell.getLong("distinctDevices"), cell.encode());
+        List<Double> sorted = values.stream().sorted().toList();
+        double p50 = cell.getJsonObject("quantiles").getDouble("p50");
+        double low = sorted.get((int) Math.floor(0.5 * (sorted.size() - 1)));
+        double high = sorted.get((int) Math.ceil(0.5 * (sorted.size() - 1)));
+        assertTrue(p50 >= low * 0.99 && p50 <= high * 1.01, "p50 " + p50 + " within 1 % of the exact median between " + low + " and " + high);
+        assertFalse(cell.getString("state").isEmpty());
+    }
+
+    @Test
+    @Order(99)
     void decisionLog_verifiesIntact_andAnEditedRowIsFoundByVerify() throws Exception {
         HttpResponse<String> verify = node.get("/v1/decisions/verify", auditor);
         assertEquals(200, verify.statusCode(), verify.body());

@@ -65,8 +65,9 @@ final class DataTestNode implements AutoCloseable {
         mqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
                 AdapterServices.create(vertx, kafka, registry.adapterClients(), NoopTracerFactory.create(), meters)));
         // a short topic refresh, so that a new tenant's topic is read within a second
-        dataConfig = DataPlane.Config.local(region, kafka, "127.0.0.1", 0).withIngest(new IngestConsumer.Settings(kafka,
-                "meridian-ingest-" + region, 2000, Duration.ofSeconds(30), Duration.ofSeconds(5), 5, Duration.ofSeconds(1)));
+        Duration retention = RegionConfigs.loadDefault().tenantDefaults().retention();
+        dataConfig = DataPlane.Config.local(region, kafka, "127.0.0.1", 0, retention)
+                .withIngest(IngestConsumer.Settings.defaults(kafka, region, retention).withTopicRefresh(Duration.ofSeconds(1)));
         registryConfig = rc;
         data = startDataPlane();
         catalog = client.catalogToken(keycloak);
@@ -75,7 +76,7 @@ final class DataTestNode implements AutoCloseable {
     private DataPlane startDataPlane() throws Exception {
         return DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), RegionConfigs.loadDefault().policyRules(),
                 new TokenValidator(registryConfig.jwksUri(), registryConfig.issuer().toString(), registryConfig.audience(), Clock.systemUTC()),
-                (tenant, metric, resolution, from, to, group, merge) -> List.of(), List.of(), meters);
+                meters);
     }
 
     /** Something done while the data plane is down. */
