@@ -4,8 +4,10 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ final class ArchiveStore {
     /** The raw tables the archive reads, by the {@code kind} that {@code raw_hours} names them with. */
     static final List<String> KINDS = List.of("telemetry", "events");
 
+    private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(30);
     private static final String ROW_COLUMNS = "tenant_id, device_id, day, ts, kafka_partition, kafka_offset, arrived,"
             + " content_type, payload, metrics, lat, lon, parse_error";
 
@@ -57,10 +60,11 @@ final class ArchiveStore {
      */
     static ArchiveStore open(CqlSession session, String keyspace, int pageSize) {
         try {
-            session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".archive_manifest ("
+            // a schema change waits for agreement across the cluster; a loaded node takes longer than a query
+            session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace + ".archive_manifest ("
                     + " hour timestamp, tenant_id text, kind text, bucket text, object_key text, partitions int,"
                     + " rows bigint, bytes bigint, sha256 text, written timestamp,"
-                    + " PRIMARY KEY ((hour), tenant_id, kind))");
+                    + " PRIMARY KEY ((hour), tenant_id, kind))").setTimeout(SCHEMA_TIMEOUT));
             return new ArchiveStore(session, keyspace, pageSize);
         } catch (InvalidQueryException e) {
             throw new IllegalStateException("the archive needs keyspace " + keyspace + " with the raw tables raw_hours, "

@@ -20,8 +20,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -169,11 +169,14 @@ public final class RawArchiver implements AutoCloseable {
         if (scheduler != null) {
             throw new IllegalStateException("archiver of region " + config.regionId() + " must be started only once");
         }
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "meridian-archiver-" + config.regionId());
             t.setDaemon(true);
             return t;
         });
+        // stop() waits for a run in progress, not for the next hour's
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        scheduler = executor;
         LOG.info("archiver of region {} started: bucket {}, lag {}, backlog {}", config.regionId(), config.bucket(), config.lag(),
                 config.backlog());
         scheduler.execute(this::scheduledRun);

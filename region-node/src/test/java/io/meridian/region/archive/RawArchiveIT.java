@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.meridian.local.aws.AwsStandIn;
 import io.meridian.local.aws.S3MockService;
@@ -21,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -32,6 +36,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -68,8 +73,12 @@ class RawArchiveIT {
     @BeforeAll
     void connect(Federation federation, S3MockService s3mock) {
         CassandraService cassandra = federation.cassandra("eu-central");
+        // the node's own sessions allow 10 s (DeviceRegistry); the driver's 2 s default fails on a loaded machine
         session = CqlSession.builder().addContactPoint(cassandra.cqlAddress())
-                .withLocalDatacenter(cassandra.localDatacenter()).build();
+                .withLocalDatacenter(cassandra.localDatacenter())
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10)).build())
+                .build();
         this.s3mock = s3mock;
         s3 = s3mock.client();
     }
@@ -314,9 +323,32 @@ class RawArchiveIT {
     }
 
     @Test
+    void start_archivesDueHoursOnItsOwnThread_andStopEndsIt() throws Exception {
+        Setup setup = setup();
+        List<RawRow> rows = rowsOfThreeHours();
+        rows.forEach(setup.raw()::insert);
+        Clock clock = Clock.fixed(H2.plusSeconds(600), ZoneOffset.UTC);
+        RawArchiver archiver = RawArchiver.open(session, config(setup, s3mock.endpoint()), new SimpleMeterRegistry(), clock);
+        try {
+            archiver.start();
+            assertThrows(IllegalStateException.class, archiver::start);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int expected = expectedObjects(rows, H2).size();
+            while (manifest(setup, H1).size() < expected && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertEquals(expected, manifest(setup, H1).size(), "the scheduled run must archive H1 within 60 s");
+        } finally {
+            archiver.stop();
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("meridian-archiver-eu-central")),
+                "stop must end the archiver's thread");
+    }
+
+    @Test
     void missingRawTables_areNamedAtOpen() {
         String keyspace = "archive_it_empty_" + NEXT.incrementAndGet();
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+        RawTables.schema(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace
                 + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
         ArchiveConfig config = ArchiveConfig.builder("eu-central", OTHER_REGIONS, "eu-central-1").keyspace(keyspace)
                 .endpointOverride(s3mock.endpoint()).awsRegion(AwsStandIn.REGION.id()).build();

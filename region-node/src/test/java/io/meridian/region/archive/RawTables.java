@@ -2,7 +2,9 @@ package io.meridian.region.archive;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -43,12 +45,17 @@ final class RawTables {
 
     /** Creates the keyspace (SimpleStrategy, RF 1) and the raw tables when missing. */
     static RawTables create(CqlSession session, String keyspace) {
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+        schema(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace
                 + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".telemetry" + RAW_TABLE);
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".events" + RAW_TABLE);
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".raw_hours" + RAW_HOURS);
+        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".telemetry" + RAW_TABLE);
+        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".events" + RAW_TABLE);
+        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".raw_hours" + RAW_HOURS);
         return new RawTables(session, keyspace);
+    }
+
+    /** A schema change, with time for a loaded machine to agree on it. */
+    static void schema(CqlSession session, String cql) {
+        session.execute(SimpleStatement.newInstance(cql).setTimeout(Duration.ofSeconds(30)));
     }
 
     /** Writes the row and indexes its arrival hour; {@code row.day()} must be the UTC date of its {@code ts}. */
