@@ -345,6 +345,51 @@ class RawArchiveIT {
                 "stop must end the archiver's thread");
     }
 
+    /**
+     * A measured hour: 30,000 rows of 100 devices, archived with the default page size; the object holds
+     * them all and their metric sum. Prints rows/s and bytes per row for the record (no time bound: the
+     * machine is shared).
+     */
+    @Test
+    void aBusyHour_isArchivedWhole_andMeasured() throws Exception {
+        Setup setup = setup();
+        int devices = 100;
+        int perDevice = 300;
+        List<RawRow> rows = new ArrayList<>();
+        double sum = 0;
+        for (int d = 0; d < devices; d++) {
+            for (int i = 0; i < perDevice; i++) {
+                Instant t = H1.plusMillis(i * 11_000L + d);
+                double temp = (d * 31 + i) % 400 / 10.0;
+                sum += temp;
+                rows.add(row("telemetry", "acme", String.format("lamp-%03d", d), t, t.plusMillis(90), t.toString().getBytes(
+                        StandardCharsets.UTF_8), Map.of("temp", temp), null));
+            }
+        }
+        long t0 = System.nanoTime();
+        setup.raw().insertAll(rows, 64);
+        long inserted = System.nanoTime();
+        ArchiveConfig config = ArchiveConfig.builder("eu-central", OTHER_REGIONS, "eu-central-1").bucket(setup.bucket())
+                .endpointOverride(s3mock.endpoint()).awsRegion(AwsStandIn.REGION.id())
+                .staticCredentials(AwsStandIn.ACCESS_KEY_ID, AwsStandIn.SECRET_ACCESS_KEY).keyspace(setup.keyspace())
+                .spoolDirectory(setup.spool()).build();
+        try (RawArchiver archiver = RawArchiver.open(session, config, new SimpleMeterRegistry())) {
+            long t1 = System.nanoTime();
+            ArchiveRun run = archiver.runAt(H2.plusSeconds(600));
+            long t2 = System.nanoTime();
+            assertTrue(run.complete(), run.toString());
+            assertEquals(rows.size(), run.rowsWritten());
+            List<RawRow> archived = ArchiveLineReader.readGzip(download(setup.bucket(),
+                    ArchiveKeys.objectKey("eu-central", "acme", "telemetry", H1)));
+            assertEquals(new HashSet<>(rows), new HashSet<>(archived));
+            assertEquals(sum, archived.stream().mapToDouble(r -> r.metrics().get("temp")).sum(), 1e-6);
+            double seconds = (t2 - t1) / 1e9;
+            System.out.printf("archive measurement: %d rows of %d devices inserted in %.1f s, archived in %.1f s"
+                    + " (%.0f rows/s), %d bytes gzip (%.1f bytes/row)%n", rows.size(), devices, (inserted - t0) / 1e9, seconds,
+                    rows.size() / seconds, run.bytesWritten(), (double) run.bytesWritten() / rows.size());
+        }
+    }
+
     @Test
     void missingRawTables_areNamedAtOpen() {
         String keyspace = "archive_it_empty_" + NEXT.incrementAndGet();

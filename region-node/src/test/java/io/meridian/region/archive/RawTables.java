@@ -1,11 +1,18 @@
 package io.meridian.region.archive;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 
@@ -58,8 +65,45 @@ final class RawTables {
         session.execute(SimpleStatement.newInstance(cql).setTimeout(Duration.ofSeconds(30)));
     }
 
+    /**
+     * Writes many rows with at most {@code inFlight} statements outstanding, waiting for all; the hour index
+     * gets one entry per distinct partition and hour, as the ingest writes it.
+     */
+    void insertAll(List<RawRow> rows, int inFlight) throws InterruptedException {
+        Semaphore permits = new Semaphore(inFlight);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Set<List<Object>> indexed = new HashSet<>();
+        for (RawRow row : rows) {
+            List<BoundStatement> statements = new ArrayList<>();
+            statements.add(bindRow(row));
+            Instant hour = row.arrived().truncatedTo(ChronoUnit.HOURS);
+            if (indexed.add(List.of(hour, row.tenantId(), row.kind(), row.deviceId(), row.day()))) {
+                statements.add(insertHour.bind(hour, row.tenantId(), row.kind(), row.deviceId(), row.day()));
+            }
+            for (BoundStatement statement : statements) {
+                permits.acquire();
+                session.executeAsync(statement).whenComplete((r, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    }
+                    permits.release();
+                });
+            }
+        }
+        permits.acquire(inFlight);
+        if (failure.get() != null) {
+            throw new IllegalStateException("inserting raw rows failed", failure.get());
+        }
+    }
+
     /** Writes the row and indexes its arrival hour; {@code row.day()} must be the UTC date of its {@code ts}. */
     void insert(RawRow row) {
+        session.execute(bindRow(row));
+        session.execute(insertHour.bind(row.arrived().truncatedTo(ChronoUnit.HOURS), row.tenantId(), row.kind(), row.deviceId(),
+                row.day()));
+    }
+
+    private BoundStatement bindRow(RawRow row) {
         if (!row.day().equals(row.ts().atZone(ZoneOffset.UTC).toLocalDate())) {
             throw new IllegalArgumentException("day must be the UTC date of ts, was " + row);
         }
@@ -68,10 +112,8 @@ final class RawTables {
             case "events" -> insertEvent;
             default -> throw new IllegalArgumentException("kind must be telemetry or events, was " + row.kind());
         };
-        session.execute(insert.bind(row.tenantId(), row.deviceId(), row.day(), row.ts(), row.kafkaPartition(), row.kafkaOffset(),
+        return insert.bind(row.tenantId(), row.deviceId(), row.day(), row.ts(), row.kafkaPartition(), row.kafkaOffset(),
                 row.arrived(), row.contentType(), row.payload() == null ? null : ByteBuffer.wrap(row.payload()), row.metrics(),
-                row.lat(), row.lon(), row.parseError()));
-        session.execute(insertHour.bind(row.arrived().truncatedTo(ChronoUnit.HOURS), row.tenantId(), row.kind(), row.deviceId(),
-                row.day()));
+                row.lat(), row.lon(), row.parseError());
     }
 }
