@@ -62,12 +62,12 @@ public record LocalPorts(int base) {
         return base + 43;
     }
 
-    /** The region node's Device Registry Management API. */
     /** The region node's management port: readiness and Prometheus metrics. */
     public int nodeManagement() {
         return base + 85;
     }
 
+    /** The region node's Device Registry Management API. */
     public int registryApi() {
         return base + 81;
     }

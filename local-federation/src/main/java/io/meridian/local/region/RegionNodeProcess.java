@@ -35,7 +35,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
 
     /** What one node process is started with. */
     public record Settings(String name, String regionId, int registryPort, int mqttPort, int mqttTlsPort, int httpPort,
-            int httpsPort, int managementPort, int maxHeapMb) {
+            int httpsPort, int managementPort, int dataApiPort, int maxHeapMb) {
         public Settings {
             Objects.requireNonNull(name, "name must not be null");
             Objects.requireNonNull(regionId, "regionId must not be null");
@@ -107,6 +107,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.http.port=" + settings.httpPort());
         cmd.add("-Dmeridian.http.tlsPort=" + settings.httpsPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
+        cmd.add("-Dmeridian.dataApi.port=" + settings.dataApiPort());
         cmd.add("-cp");
         cmd.add(classpath(ServerRuntime.repoRoot()));
         cmd.add(MAIN_CLASS);
@@ -125,7 +126,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
     @Override
     protected List<Integer> ports() {
         return List.of(settings.registryPort(), settings.mqttPort(), settings.mqttTlsPort(), settings.httpPort(), settings.httpsPort(),
-                settings.managementPort());
+                settings.managementPort(), settings.dataApiPort());
     }
 
     @Override
@@ -169,6 +170,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         e.put("http-adapter", "http://127.0.0.1:" + settings.httpPort());
         e.put("https-adapter", "https://127.0.0.1:" + settings.httpsPort());
         e.put("metrics", managementUri() + "/metrics");
+        e.put("data-api", "http://127.0.0.1:" + settings.dataApiPort() + "/v1");
         return e;
     }
 }

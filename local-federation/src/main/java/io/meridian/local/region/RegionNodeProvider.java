@@ -43,6 +43,7 @@ public final class RegionNodeProvider implements ServiceProvider {
                 context.port(name + ".http", p.httpAdapter()),
                 context.port(name + ".https", p.httpsAdapter()),
                 context.port(name + ".management", p.nodeManagement()),
+                context.port(name + ".data-api", p.dataApi()),
                 MAX_HEAP_MB), context);
     }
 

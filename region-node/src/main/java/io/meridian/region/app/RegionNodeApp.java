@@ -4,6 +4,8 @@ import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.http.HttpAdapter;
 import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
+import io.meridian.region.auth.TokenValidator;
+import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.region.tls.NodeTls;
@@ -145,6 +147,24 @@ public final class RegionNodeApp {
                 mqttConfig.bindAddress(), mqtt.securePort());
         LOG.info("region node {}: HTTP adapter on http://{}:{} and https://{}:{}", regionId, httpConfig.bindAddress(), http.port(),
                 httpConfig.bindAddress(), http.securePort());
+        DataPlane.Config dataConfig = dataConfig(configs.require(regionId));
+        dataConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        DataPlane data;
+        try {
+            data = DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), configs.policyRules(),
+                    new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()),
+                    (tenant, metric, resolution, from, to, group, merge) -> List.of(), List.of(), meters);
+        } catch (Exception e) {
+            LOG.error("region node {} could not start its ingest and data API", regionId, e);
+            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
+            awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("region node {}: ingest from {} into keyspace {}; region data API on http://{}:{}/v1/", regionId,
+                dataConfig.ingest().bootstrap(), dataConfig.dataKeyspace(), dataConfig.api().bindAddress(), data.apiPort());
         ready.set(true);
         LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -154,6 +174,7 @@ public final class RegionNodeApp {
             long t0 = System.nanoTime();
             awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            data.close();
             awaitQuietly(services.stop(), Duration.ofSeconds(10), "the command router");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
             tracing.close();
@@ -250,6 +271,33 @@ public final class RegionNodeApp {
     static List<String> tlsHostNames() {
         String names = System.getProperty("meridian.tls.hostNames", "");
         return Arrays.stream(names.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+    }
+
+    /**
+     * The data side's configuration: the region file's data API port and Kafka, overridden by
+     * {@code meridian.dataApi.port}, {@code meridian.dataApi.bind}, {@code meridian.data.keyspace},
+     * {@code meridian.egress.keyspace}, {@code meridian.ingest.maxPollRecords}, {@code meridian.latestState.expiry}
+     * (ISO-8601, default P7D) and {@code meridian.latestState.maxDevices}.
+     */
+    static DataPlane.Config dataConfig(RegionConfig region) {
+        String kafka = kafkaBootstrap(region);
+        DataPlane.Config d = DataPlane.Config.local(region.id().value(), kafka, System.getProperty("meridian.dataApi.bind", "127.0.0.1"),
+                intProperty("meridian.dataApi.port", region.localPorts().dataApi()));
+        IngestConsumer.Settings i = d.ingest();
+        IngestConsumer.Settings ingest = new IngestConsumer.Settings(i.bootstrap(), i.groupId(),
+                intProperty("meridian.ingest.maxPollRecords", i.maxPollRecords()), i.storeTimeout(), i.maxBackoff(), i.maxListenerAttempts(),
+                i.topicRefresh());
+        Duration expiry;
+        try {
+            expiry = Duration.parse(System.getProperty("meridian.latestState.expiry", d.stateExpiry().toString()));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("meridian.latestState.expiry must be an ISO-8601 duration such as P7D, was "
+                    + System.getProperty("meridian.latestState.expiry"), e);
+        }
+        return new DataPlane.Config(d.regionId(), System.getProperty("meridian.data.keyspace", d.dataKeyspace()),
+                System.getProperty("meridian.egress.keyspace", d.egressKeyspace()),
+                Map.of("class", "SimpleStrategy", "replication_factor", intProperty("meridian.registry.replicationFactor", 1)), ingest, d.api(),
+                expiry, Long.parseLong(System.getProperty("meridian.latestState.maxDevices", String.valueOf(d.stateMaxDevices()))));
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.client.ServerErrorException;
@@ -47,6 +48,33 @@ public final class AdapterRegistryClients {
     /** The cache in front of the store (for metrics and tests). */
     public RegistryCache cache() {
         return cache;
+    }
+
+    /**
+     * The tenant's management document (Hono's Tenant JSON, including {@code ext}), cached like the adapters'
+     * lookups and dropped on every write to the tenant. Empty when the tenant does not exist.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<Optional<JsonObject>> tenantDocument(String tenantId) {
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        return cache.get("tenant-document", tenantId, List.of(), () -> store.readTenant(tenantId)
+                .recover(AdapterRegistryClients::unavailable)
+                .map(row -> row.map(r -> new JsonObject(r.json()))));
+    }
+
+    /**
+     * The device's management document (Hono's Device JSON, including {@code ext}), cached and dropped like
+     * {@link #tenantDocument}. Empty when the device does not exist.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<Optional<JsonObject>> deviceDocument(String tenantId, String deviceId) {
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        Objects.requireNonNull(deviceId, "deviceId must not be null");
+        return cache.get("device-document", tenantId, List.of(deviceId), () -> store.readDevice(tenantId, deviceId)
+                .recover(AdapterRegistryClients::unavailable)
+                .map(row -> row.map(r -> new JsonObject(r.json()))));
     }
 
     public TenantClient tenantClient() {

@@ -1,5 +1,6 @@
 package io.meridian.region.registry;
 
+import io.meridian.region.auth.TokenValidator;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
@@ -84,6 +85,14 @@ public final class DeviceRegistry {
      */
     public AdapterRegistryClients adapterClients() {
         return adapterClients;
+    }
+
+    /**
+     * The session to the region's Cassandra, for the node's other stores (raw data, aggregates, decision log),
+     * which live in their own keyspaces of the same cluster. Owned by the registry: valid until {@link #stop()}.
+     */
+    public CqlSession session() {
+        return session;
     }
 
     /** Stops the HTTP server and closes the Cassandra session. */

@@ -37,6 +37,12 @@ public final class RegistryClient {
                 "client_secret", MeridianRealm.CATALOG_SECRET));
     }
 
+    /** An access token for a region's federation gateway client (client credentials; it carries a {@code region} claim). */
+    public String gatewayToken(KeycloakService keycloak, String region) throws IOException, InterruptedException {
+        return token(keycloak, Map.of("grant_type", "client_credentials", "client_id", MeridianRealm.gatewayClientId(region),
+                "client_secret", MeridianRealm.gatewaySecret(region)));
+    }
+
     private String token(KeycloakService keycloak, Map<String, String> form) throws IOException, InterruptedException {
         String body = new LinkedHashMap<>(form).entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))

@@ -1,4 +1,4 @@
-package io.meridian.region.registry;
+package io.meridian.region.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -26,25 +26,25 @@ import java.util.Objects;
  * cached by nimbus-jose-jwt, refetched for an unknown key id), then issuer, expiry and audience.
  * Blocking on a key fetch: call it from a worker thread.
  */
-final class TokenValidator {
+public final class TokenValidator {
 
     private static final int KEY_FETCH_TIMEOUT_MS = 5000;
     private static final int KEY_SET_SIZE_LIMIT = 256 * 1024;
 
     /** Clock skew tolerated on {@code exp} and {@code nbf}. */
-    static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final String issuer;
     private final String audience;
     private final Clock clock;
 
-    TokenValidator(URI jwksUri, String issuer, String audience, Clock clock) {
+    public TokenValidator(URI jwksUri, String issuer, String audience, Clock clock) {
         this(remoteKeys(jwksUri), issuer, audience, clock);
     }
 
     /** With the signing keys from the given source. */
-    TokenValidator(JWKSource<SecurityContext> keys, String issuer, String audience, Clock clock) {
+    public TokenValidator(JWKSource<SecurityContext> keys, String issuer, String audience, Clock clock) {
         this.issuer = Objects.requireNonNull(issuer, "issuer must not be null");
         this.audience = Objects.requireNonNull(audience, "audience must not be null");
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
@@ -70,7 +70,7 @@ final class TokenValidator {
      * @throws InvalidTokenException with a message for the caller when the token must be refused
      * @throws IllegalStateException when the realm's signing keys cannot be fetched (the caller answers 503)
      */
-    JWTClaimsSet validate(String token) {
+    public JWTClaimsSet validate(String token) {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
@@ -103,7 +103,7 @@ final class TokenValidator {
     }
 
     /** A token that must be refused with 401; the message is safe to show the caller. */
-    static final class InvalidTokenException extends RuntimeException {
+    public static final class InvalidTokenException extends RuntimeException {
         InvalidTokenException(String message) {
             super(message);
         }

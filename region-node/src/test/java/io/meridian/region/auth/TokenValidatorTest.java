@@ -1,4 +1,4 @@
-package io.meridian.region.registry;
+package io.meridian.region.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

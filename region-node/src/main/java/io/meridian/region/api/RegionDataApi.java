@@ -1,0 +1,571 @@
+package io.meridian.region.api;
+
+import io.meridian.policy.ChainHead;
+import io.meridian.policy.ChainVerification;
+import io.meridian.policy.ChainVerifier;
+import io.meridian.policy.Decision;
+import io.meridian.policy.DecisionLog;
+import io.meridian.policy.DecisionRecord;
+import io.meridian.policy.TransferRequest;
+import io.meridian.policy.model.DataCategory;
+import io.meridian.policy.model.Jurisdiction;
+import io.meridian.policy.model.RegionId;
+import io.meridian.policy.model.TenantResidencyPolicy;
+import io.meridian.region.auth.TokenValidator;
+import io.meridian.region.egress.CassandraDecisionLog;
+import io.meridian.region.egress.EgressGate;
+import io.meridian.region.egress.TenantExportPolicy;
+import io.meridian.region.ingest.DownstreamRecord.Kind;
+import io.meridian.region.ingest.LatestState;
+import io.meridian.region.ingest.RawStore;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region data API: device state, raw telemetry and events for callers of this region, aggregates through the
+ * egress gate for any caller of the tenant, and the decision log for compliance officers. The OpenAPI document is
+ * served at {@code /v1/openapi.json} (and lives in {@code src/main/resources/openapi/region-data-api.json}).
+ *
+ * <p>Every request but the OpenAPI document needs a Keycloak bearer token of the realm (signature, issuer,
+ * expiry and audience checked by {@link TokenValidator}). Errors are {@code application/problem+json}
+ * (RFC 9457). A raw request from outside the region is answered {@code 451} (RFC 7725) naming the rule, and
+ * logged.
+ */
+public final class RegionDataApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegionDataApi.class);
+    private static final String PROBLEM_JSON = "application/problem+json";
+    private static final String PROBLEM_BASE = "https://meridian.example/problems/";
+    private static final int DEFAULT_LIMIT = 100;
+    /** The longest range a raw query may span; a longer one is refused, not truncated. */
+    static final Duration MAX_RAW_RANGE = Duration.ofDays(31);
+    /** The longest range an aggregate query may span. */
+    static final Duration MAX_AGGREGATE_RANGE = Duration.ofDays(31);
+    private static final List<Duration> RESOLUTIONS = List.of(Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofHours(1));
+
+    /** Where the API listens. */
+    public record Config(String bindAddress, int port) {
+        public Config {
+            Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("meridian.dataApi.port must be between 0 and 65535, was " + port);
+            }
+        }
+    }
+
+    /** What the API reads from. */
+    public record Backends(TokenValidator tokens, EgressGate gate, RawStore raw, LatestState state, AggregateReader aggregates,
+            Function<String, Future<Optional<JsonObject>>> tenantDocuments, Clock clock) {
+        public Backends {
+            Objects.requireNonNull(tokens, "tokens must not be null");
+            Objects.requireNonNull(gate, "gate must not be null");
+            Objects.requireNonNull(raw, "raw must not be null");
+            Objects.requireNonNull(state, "state must not be null");
+            Objects.requireNonNull(aggregates, "aggregates must not be null");
+            Objects.requireNonNull(tenantDocuments, "tenantDocuments must not be null");
+            Objects.requireNonNull(clock, "clock must not be null");
+        }
+    }
+
+    private final Vertx vertx;
+    private final String deploymentId;
+    private final int port;
+
+    private RegionDataApi(Vertx vertx, String deploymentId, int port) {
+        this.vertx = vertx;
+        this.deploymentId = deploymentId;
+        this.port = port;
+    }
+
+    /**
+     * Starts the API.
+     *
+     * @return a future failing when the port cannot be bound
+     */
+    public static Future<RegionDataApi> start(Vertx vertx, Config config, Backends backends) {
+        Server server = new Server(config, backends);
+        return vertx.deployVerticle(server).map(id -> new RegionDataApi(vertx, id, server.port));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Future<Void> stop() {
+        return vertx.undeploy(deploymentId);
+    }
+
+    /** A refusal that becomes a problem+json response. */
+    static final class Problem extends RuntimeException {
+        final int status;
+        final String slug;
+        final Map<String, Object> extensions;
+
+        Problem(int status, String slug, String detail, Map<String, Object> extensions) {
+            super(detail, null, false, false);
+            this.status = status;
+            this.slug = slug;
+            this.extensions = extensions;
+        }
+
+        static Problem badRequest(String detail) {
+            return new Problem(400, "bad-request", detail, Map.of());
+        }
+    }
+
+    private static final class Server extends AbstractVerticle {
+        private final Config config;
+        private final Backends b;
+        private volatile int port;
+        private HttpServer http;
+        private byte[] openApi;
+
+        Server(Config config, Backends backends) {
+            this.config = config;
+            this.b = backends;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            try (InputStream in = RegionDataApi.class.getResourceAsStream("/openapi/region-data-api.json")) {
+                if (in == null) {
+                    throw new IllegalStateException("the OpenAPI document openapi/region-data-api.json must be on the classpath");
+                }
+                openApi = in.readAllBytes();
+            } catch (IOException e) {
+                started.fail(e);
+                return;
+            }
+            Router router = Router.router(vertx);
+            router.get("/v1/openapi.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(
+                    io.vertx.core.buffer.Buffer.buffer(openApi)));
+            router.get("/v1/tenants/:tenant/devices/:device/state").handler(ctx -> authenticated(ctx, c -> state(ctx, c)));
+            router.get("/v1/tenants/:tenant/devices/:device/telemetry").handler(ctx -> authenticated(ctx, c -> raw(ctx, c, Kind.TELEMETRY)));
+            router.get("/v1/tenants/:tenant/devices/:device/events").handler(ctx -> authenticated(ctx, c -> raw(ctx, c, Kind.EVENT)));
+            router.get("/v1/tenants/:tenant/aggregates").handler(ctx -> authenticated(ctx, c -> aggregates(ctx, c)));
+            router.get("/v1/decisions").handler(ctx -> authenticated(ctx, c -> decisions(ctx, c)));
+            router.get("/v1/decisions/verify").handler(ctx -> authenticated(ctx, c -> verify(ctx, c)));
+            router.route().last().handler(ctx -> problem(ctx, new Problem(404, "not-found",
+                    ctx.request().method() + " " + ctx.request().path() + " is not an operation of the region data API; see /v1/openapi.json",
+                    Map.of())));
+            router.errorHandler(405, ctx -> problem(ctx, new Problem(405, "method-not-allowed",
+                    ctx.request().method() + " is not allowed on " + ctx.request().path(), Map.of())));
+            router.errorHandler(500, ctx -> {
+                LOG.error("region data API failed on {}", ctx.request().path(), ctx.failure());
+                problem(ctx, new Problem(500, "internal", "the region data API failed; see the node's log", Map.of()));
+            });
+            vertx.createHttpServer().requestHandler(router).listen(config.port(), config.bindAddress()).onSuccess(s -> {
+                http = s;
+                port = s.actualPort();
+                started.complete();
+            }).onFailure(started::fail);
+        }
+
+        @Override
+        public void stop(Promise<Void> stopped) {
+            (http == null ? Future.<Void>succeededFuture() : http.close()).onComplete(stopped);
+        }
+
+        private interface Handler {
+            Object handle(Caller caller) throws Exception;
+        }
+
+        /** Validates the token and runs the handler on a worker; its result is the JSON body (200). */
+        private void authenticated(RoutingContext ctx, Handler handler) {
+            String header = ctx.request().getHeader("Authorization");
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"meridian\"");
+                problem(ctx, new Problem(401, "unauthorized", "a Keycloak bearer token is required", Map.of()));
+                return;
+            }
+            String token = header.substring(7).trim();
+            vertx.executeBlocking((Callable<Object>) () -> {
+                Caller caller;
+                try {
+                    caller = Caller.of(b.tokens().validate(token));
+                } catch (TokenValidator.InvalidTokenException e) {
+                    throw new Problem(401, "unauthorized", e.getMessage(), Map.of());
+                } catch (IllegalArgumentException e) {
+                    throw new Problem(401, "unauthorized", "the token's claims are not usable: " + e.getMessage(), Map.of());
+                }
+                return handler.handle(caller);
+            }, false).onSuccess(body -> {
+                if (!ctx.response().ended()) {
+                    ctx.response().putHeader("content-type", "application/json").end(body instanceof String s ? s
+                            : ((JsonObject) body).encode());
+                }
+            }).onFailure(t -> {
+                if (t instanceof Problem p) {
+                    problem(ctx, p);
+                } else if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("signing keys")) {
+                    problem(ctx, new Problem(503, "unavailable", "the token cannot be checked now: " + t.getMessage(), Map.of()));
+                } else {
+                    LOG.warn("region data API could not answer {} {}", ctx.request().method(), ctx.request().path(), t);
+                    ctx.response().putHeader("Retry-After", "5");
+                    problem(ctx, new Problem(503, "unavailable", "the region's store is temporarily unavailable", Map.of()));
+                }
+            });
+        }
+
+        private void problem(RoutingContext ctx, Problem p) {
+            if (ctx.response().ended()) {
+                return;
+            }
+            JsonObject body = new JsonObject().put("type", PROBLEM_BASE + p.slug).put("title", title(p.status)).put("status", p.status)
+                    .put("detail", p.getMessage()).put("instance", ctx.request().path());
+            p.extensions.forEach(body::put);
+            ctx.response().setStatusCode(p.status).putHeader("content-type", PROBLEM_JSON).end(body.encode());
+        }
+
+        private static String title(int status) {
+            return switch (status) {
+                case 400 -> "Bad Request";
+                case 401 -> "Unauthorized";
+                case 403 -> "Forbidden";
+                case 404 -> "Not Found";
+                case 405 -> "Method Not Allowed";
+                case 451 -> "Unavailable For Legal Reasons";
+                case 503 -> "Service Unavailable";
+                default -> "Internal Server Error";
+            };
+        }
+
+        private String tenantOf(RoutingContext ctx, Caller caller) {
+            String tenant = ctx.pathParam("tenant");
+            caller.refusalFor(tenant).ifPresent(reason -> {
+                throw new Problem(403, "forbidden", reason, Map.of());
+            });
+            return tenant;
+        }
+
+        private TenantResidencyPolicy tenantPolicy(String tenant) throws Exception {
+            Optional<JsonObject> doc = b.tenantDocuments().apply(tenant).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            try {
+                return TenantExportPolicy.read(tenant, doc, b.gate().policy().rules());
+            } catch (IllegalArgumentException e) {
+                // a broken export setting can only make the answer stricter: nothing leaves the jurisdiction
+                LOG.warn("tenant {} has an invalid export policy ({}); applying the strictest defaults", tenant, e.getMessage());
+                return TenantResidencyPolicy.defaults(tenant);
+            }
+        }
+
+        /** Lets a raw request through only for callers of this region; otherwise logs the refusal and answers 451. */
+        private void requireRawAccess(RoutingContext ctx, Caller caller, String tenant, DataCategory category) throws Exception {
+            Jurisdiction destination = caller.region().flatMap(r -> b.gate().policy().rules().jurisdictionOf(r))
+                    .orElse(b.gate().jurisdiction());
+            EgressGate.Outcome outcome = b.gate().raw(new EgressGate.Requester(caller.name(),
+                    caller.region().filter(r -> b.gate().policy().rules().jurisdictionOf(r).isPresent()), destination), tenant, category,
+                    tenantPolicy(tenant));
+            Decision d = outcome.decision();
+            if (d.permits() && outcome.record().isEmpty()) {
+                return;
+            }
+            Map<String, Object> ext = new LinkedHashMap<>();
+            ext.put("rule", d.ruleIds().get(0));
+            ext.put("rules", d.ruleIds());
+            ext.put("ruleDescription", d.rules().get(0).description());
+            ext.put("decisionId", d.id().toString());
+            outcome.record().ifPresent(r -> ext.put("decisionSequence", r.sequence()));
+            ext.put("homeRegion", b.gate().region().value());
+            ext.put("category", category.name());
+            String who = caller.region().map(r -> "region " + r.value()).orElse("no region (a user token, not a gateway of this region)");
+            ctx.response().putHeader("Link", "<" + ctx.request().scheme() + "://" + ctx.request().authority() + ctx.request().path()
+                    + ">; rel=\"blocked-by\"");
+            throw new Problem(451, "raw-data-stays-in-region", category.name().toLowerCase() + " of tenant " + tenant
+                    + " is stored in region " + b.gate().region().value() + " and goes only to callers of that region; the caller acts for "
+                    + who + " (rule " + d.ruleIds().get(0) + ")", ext);
+        }
+
+
+        private Object state(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            String device = ctx.pathParam("device");
+            requireRawAccess(ctx, caller, tenant, DataCategory.TELEMETRY);
+            Optional<LatestState.DeviceState> held = b.state().get(tenant, device);
+            JsonObject body = new JsonObject().put("tenant", tenant).put("device", device).put("region", b.gate().region().value());
+            if (held.isPresent()) {
+                LatestState.DeviceState s = held.get();
+                JsonObject metrics = new JsonObject();
+                s.metrics().forEach((k, v) -> metrics.put(k, new JsonObject().put("value", v.value()).put("time", v.time().toString())));
+                body.put("source", "latest-state").put("lastSeen", s.lastSeen().toString()).put("metrics", metrics);
+                s.lat().ifPresent(lat -> body.put("location", new JsonObject().put("lat", lat).put("lon", s.lon().orElseThrow())
+                        .put("time", s.locatedAt().orElseThrow().toString())));
+                return body;
+            }
+            // after a restart the cache is empty until the device sends again: fall back to its newest stored row
+            Optional<RawStore.RawRow> newest = b.raw().latest(Kind.TELEMETRY, tenant, device, b.clock().instant(), 7);
+            if (newest.isEmpty()) {
+                throw new Problem(404, "not-found", "no data of device " + device + " of tenant " + tenant + " in region "
+                        + b.gate().region().value() + " within 7 days", Map.of());
+            }
+            RawStore.RawRow r = newest.get();
+            JsonObject metrics = new JsonObject();
+            r.metrics().forEach((k, v) -> metrics.put(k, new JsonObject().put("value", v).put("time", r.eventTime().toString())));
+            body.put("source", "raw").put("lastSeen", r.eventTime().toString()).put("metrics", metrics);
+            r.lat().ifPresent(lat -> body.put("location", new JsonObject().put("lat", lat).put("lon", r.lon().orElseThrow())
+                    .put("time", r.eventTime().toString())));
+            return body;
+        }
+
+        private Object raw(RoutingContext ctx, Caller caller, Kind kind) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            String device = ctx.pathParam("device");
+            Instant to = instant(ctx, "to").orElse(b.clock().instant());
+            Instant from = instant(ctx, "from").orElse(to.minus(Duration.ofHours(1)));
+            if (!from.isBefore(to)) {
+                throw Problem.badRequest("from must be before to, was from=" + from + " to=" + to);
+            }
+            if (Duration.between(from, to).compareTo(MAX_RAW_RANGE) > 0) {
+                throw Problem.badRequest("a raw query may span at most " + MAX_RAW_RANGE.toDays() + " days, was " + Duration.between(from, to));
+            }
+            int limit = integer(ctx, "limit", DEFAULT_LIMIT, 1, RawStore.MAX_PAGE);
+            Optional<RawStore.Cursor> cursor;
+            try {
+                cursor = Optional.ofNullable(ctx.request().getParam("cursor")).map(RawStore.Cursor::decode);
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest(e.getMessage());
+            }
+            requireRawAccess(ctx, caller, tenant, kind == Kind.EVENT ? DataCategory.EVENT : DataCategory.TELEMETRY);
+            List<RawStore.RawRow> rows = b.raw().range(kind, tenant, device, from, to, cursor, limit);
+            JsonArray items = new JsonArray();
+            rows.forEach(r -> items.add(new JsonObject(r.toJson())));
+            JsonObject body = new JsonObject().put("tenant", tenant).put("device", device).put("region", b.gate().region().value())
+                    .put("from", from.toString()).put("to", to.toString()).put("items", items);
+            if (rows.size() == limit) {
+                body.put("nextCursor", RawStore.Cursor.of(rows.get(rows.size() - 1)).encode());
+            }
+            return body;
+        }
+
+
+        private Object aggregates(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            String metric = Optional.ofNullable(ctx.request().getParam("metric")).filter(m -> !m.isBlank())
+                    .orElseThrow(() -> Problem.badRequest("the query parameter metric is required"));
+            Duration resolution = resolution(ctx);
+            Instant to = instant(ctx, "to").orElse(b.clock().instant());
+            Instant from = instant(ctx, "from").orElse(to.minus(Duration.ofHours(1)));
+            if (!from.isBefore(to)) {
+                throw Problem.badRequest("from must be before to, was from=" + from + " to=" + to);
+            }
+            if (Duration.between(from, to).compareTo(MAX_AGGREGATE_RANGE) > 0) {
+                throw Problem.badRequest("an aggregate query may span at most " + MAX_AGGREGATE_RANGE.toDays() + " days, was "
+                        + Duration.between(from, to));
+            }
+            Optional<String> group = Optional.ofNullable(ctx.request().getParam("group")).filter(g -> !g.isBlank());
+            group.ifPresent(g -> {
+                if (!g.equals("all") && !g.equals("geohash") && !g.matches("label:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+                    throw Problem.badRequest("group must be all, geohash or label:<key>, was " + g);
+                }
+            });
+            boolean merge = Boolean.parseBoolean(ctx.request().getParam("merge", "false"));
+            EgressGate.Requester requester = requester(ctx, caller);
+            TenantResidencyPolicy policy = tenantPolicy(tenant);
+            List<AggregateReader.Cell> cells = b.aggregates().read(tenant, metric, resolution, from, to, group, merge);
+            Map<String, AggregateReader.Cell> byKey = new LinkedHashMap<>();
+            List<TransferRequest.Cell> requested = new ArrayList<>(cells.size());
+            for (AggregateReader.Cell c : cells) {
+                String key = c.windowStart() + "/" + c.window() + "/" + c.groupKind() + (c.groupValue().isEmpty() ? "" : "=" + c.groupValue());
+                byKey.put(key, c);
+                requested.add(policyCell(key, c));
+            }
+            EgressGate.Outcome outcome = b.gate().aggregate(requester, tenant, policy, requested, released -> {
+                JsonArray array = new JsonArray();
+                released.forEach(r -> array.add(cellJson(r.key(), byKey.get(r.key()))));
+                return array.encode().getBytes(StandardCharsets.UTF_8);
+            });
+            Decision d = outcome.decision();
+            DecisionRecord record = outcome.record().orElseThrow();
+            JsonObject decision = new JsonObject().put("id", d.id().toString()).put("sequence", record.sequence())
+                    .put("outcome", d.outcome().name()).put("rules", new JsonArray(d.ruleIds()))
+                    .put("suppressedCells", d.suppressed().size()).put("releasedCells", d.released().size())
+                    .put("policyRevision", d.policyRevision()).put("tenantPolicy", d.tenantPolicyFingerprint())
+                    .put("destination", requester.destination().code());
+            JsonObject counts = new JsonObject();
+            d.suppressedCounts().forEach((rule, n) -> counts.put(rule.id(), n));
+            decision.put("suppressedCounts", counts);
+            record.payloadHash().ifPresent(h -> decision.put("payloadHash", h));
+            if (!d.errors().isEmpty()) {
+                decision.put("errors", new JsonArray(d.errors()));
+            }
+            // the cells go out as exactly the bytes whose hash was logged, so a receiver can check them
+            String released = new String(outcome.payload().orElse("[]".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+            JsonObject head = new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("metric", metric)
+                    .put("resolution", resolution.toString()).put("from", from.toString()).put("to", to.toString()).put("merged", merge)
+                    .put("decision", decision);
+            String prefix = head.encode();
+            return prefix.substring(0, prefix.length() - 1) + ",\"cells\":" + released + "}";
+        }
+
+        private EgressGate.Requester requester(RoutingContext ctx, Caller caller) {
+            if (caller.region().isPresent()) {
+                RegionId region = caller.region().get();
+                Jurisdiction j = b.gate().policy().rules().jurisdictionOf(region).orElseThrow(() -> new Problem(403, "forbidden",
+                        "the token's region " + region.value() + " is not a defined region", Map.of()));
+                return new EgressGate.Requester(caller.name(), Optional.of(region), j);
+            }
+            String declared = ctx.request().getParam("destination");
+            if (declared == null || declared.isBlank()) {
+                throw Problem.badRequest("a caller without a region claim must name the destination jurisdiction of the data"
+                        + " (query parameter destination, for example destination=" + b.gate().jurisdiction().code() + ")");
+            }
+            try {
+                return new EgressGate.Requester(caller.name(), Optional.empty(), Jurisdiction.of(declared));
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest("destination must be a jurisdiction code, was " + declared);
+            }
+        }
+
+        private static TransferRequest.Cell policyCell(String key, AggregateReader.Cell c) {
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (c.groupKind().startsWith("label:")) {
+                labels.put(c.groupKind().substring("label:".length()), c.groupValue());
+            } else if (c.groupKind().equals("geohash")) {
+                labels.put("geohash", c.groupValue());
+            }
+            TransferRequest.Cell cell = TransferRequest.Cell.of(key, c.distinctDevices(), c.window(), labels);
+            return c.groupKind().equals("geohash") ? cell.withGeohashPrecision(c.groupValue().length()) : cell;
+        }
+
+        private static JsonObject cellJson(String key, AggregateReader.Cell c) {
+            JsonObject group = new JsonObject().put("kind", c.groupKind());
+            if (!c.groupValue().isEmpty()) {
+                group.put("value", c.groupValue());
+            }
+            JsonObject quantiles = new JsonObject();
+            c.quantiles().forEach(quantiles::put);
+            return new JsonObject().put("key", key).put("windowStart", c.windowStart().toString()).put("window", c.window().toString())
+                    .put("group", group).put("count", c.count()).put("sum", c.sum()).put("min", c.min()).put("max", c.max())
+                    .put("mean", c.count() == 0 ? 0.0 : c.sum() / c.count()).put("distinctDevices", c.distinctDevices())
+                    .put("quantiles", quantiles).put("state", Base64.getEncoder().encodeToString(c.state()));
+        }
+
+
+        private Object decisions(RoutingContext ctx, Caller caller) {
+            requireAuditor(caller);
+            long from = longParam(ctx, "from", 1, 1, Long.MAX_VALUE);
+            int limit = integer(ctx, "limit", DEFAULT_LIMIT, 1, 1000);
+            DecisionLog log = b.gate().log();
+            List<DecisionRecord> records = log.read(from, limit);
+            JsonArray items = new JsonArray();
+            records.forEach(r -> items.add(recordJson(r)));
+            ChainHead head = log.head();
+            JsonObject body = new JsonObject().put("region", b.gate().region().value()).put("items", items)
+                    .put("head", new JsonObject().put("sequence", head.sequence()).put("hash", head.hash()));
+            if (!records.isEmpty() && records.get(records.size() - 1).sequence() < head.sequence()) {
+                body.put("next", records.get(records.size() - 1).sequence() + 1);
+            }
+            return body;
+        }
+
+        private Object verify(RoutingContext ctx, Caller caller) {
+            requireAuditor(caller);
+            DecisionLog log = b.gate().log();
+            ChainHead head = log.head();
+            Iterable<DecisionRecord> records = log instanceof CassandraDecisionLog c ? c.records(1, 500) : log.read(1, Integer.MAX_VALUE);
+            ChainVerification v = ChainVerifier.verify(records, head);
+            JsonObject body = new JsonObject().put("region", b.gate().region().value()).put("intact", v.intact())
+                    .put("recordsChecked", v.recordsChecked())
+                    .put("head", new JsonObject().put("sequence", head.sequence()).put("hash", head.hash()))
+                    .put("lastGood", new JsonObject().put("sequence", v.lastGoodHead().sequence()).put("hash", v.lastGoodHead().hash()));
+            v.firstBreak().ifPresent(br -> body.put("firstBreak", new JsonObject().put("sequence", br.sequence())
+                    .put("kind", br.kind().name()).put("detail", br.detail())));
+            return body;
+        }
+
+
+        private static void requireAuditor(Caller caller) {
+            if (!caller.mayAudit()) {
+                throw new Problem(403, "forbidden", "the decision log needs the " + Caller.COMPLIANCE_OFFICER
+                        + " role or a gateway's service client", Map.of());
+            }
+        }
+
+        private static JsonObject recordJson(DecisionRecord r) {
+            JsonObject counts = new JsonObject();
+            r.suppressedCounts().forEach(counts::put);
+            JsonObject json = new JsonObject().put("formatVersion", r.formatVersion()).put("sequence", r.sequence())
+                    .put("decisionId", r.decisionId().toString()).put("time", r.time().toString()).put("requester", r.requester())
+                    .put("tenant", r.tenantId()).put("sourceRegion", r.sourceRegion().value())
+                    .put("destinationJurisdiction", r.destinationJurisdiction().code())
+                    .put("categories", new JsonArray(r.categories().stream().map(Enum::name).toList()))
+                    .put("policyRevision", r.policyRevision()).put("tenantPolicy", r.tenantPolicyFingerprint())
+                    .put("outcome", r.outcome().name()).put("rules", new JsonArray(r.ruleIds())).put("suppressedCounts", counts)
+                    .put("releasedCells", r.releasedCells()).put("previousHash", r.previousHash()).put("hash", r.hash());
+            r.destinationRegion().ifPresent(d -> json.put("destinationRegion", d.value()));
+            r.payloadHash().ifPresent(h -> json.put("payloadHash", h));
+            return json;
+        }
+
+        private static Duration resolution(RoutingContext ctx) {
+            String value = ctx.request().getParam("resolution", "PT15M");
+            try {
+                Duration d = Duration.parse(value);
+                if (RESOLUTIONS.contains(d)) {
+                    return d;
+                }
+            } catch (DateTimeException e) {
+                // refused below
+            }
+            throw Problem.badRequest("resolution must be one of PT1M, PT15M, PT1H, was " + value);
+        }
+
+        private static Optional<Instant> instant(RoutingContext ctx, String name) {
+            String value = ctx.request().getParam(name);
+            if (value == null || value.isBlank()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(Instant.parse(value));
+            } catch (DateTimeException e) {
+                throw Problem.badRequest(name + " must be an ISO-8601 instant such as 2026-11-24T10:00:00Z, was " + value);
+            }
+        }
+
+        private static int integer(RoutingContext ctx, String name, int defaultValue, int min, int max) {
+            return (int) longParam(ctx, name, defaultValue, min, max);
+        }
+
+        private static long longParam(RoutingContext ctx, String name, long defaultValue, long min, long max) {
+            String value = ctx.request().getParam(name);
+            if (value == null || value.isBlank()) {
+                return defaultValue;
+            }
+            try {
+                long v = Long.parseLong(value);
+                if (v >= min && v <= max) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw Problem.badRequest(name + " must be an integer between " + min + " and " + max + ", was " + value);
+        }
+    }
+}

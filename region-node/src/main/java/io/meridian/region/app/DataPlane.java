@@ -1,0 +1,170 @@
+package io.meridian.region.app;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.meridian.policy.ResidencyPolicy;
+import io.meridian.policy.model.PolicyRules;
+import io.meridian.policy.model.RegionId;
+import io.meridian.region.api.AggregateReader;
+import io.meridian.region.api.RegionDataApi;
+import io.meridian.region.auth.TokenValidator;
+import io.meridian.region.egress.CassandraDecisionLog;
+import io.meridian.region.egress.EgressGate;
+import io.meridian.region.ingest.IngestConsumer;
+import io.meridian.region.ingest.LatestState;
+import io.meridian.region.ingest.RawStore;
+import io.meridian.region.registry.AdapterRegistryClients;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The region node's data side, wired in one place: the ingest (Kafka to Cassandra raw rows, the latest state and
+ * the aggregates), the egress gate with the region's decision log, and the region data API. It shares the
+ * registry's Cassandra session; its tables live in their own keyspaces ({@link Config#dataKeyspace()},
+ * {@link Config#egressKeyspace()}).
+ */
+public final class DataPlane implements AutoCloseable {
+
+    /**
+     * @param regionId          this region
+     * @param dataKeyspace      raw rows and aggregates
+     * @param egressKeyspace    the decision log
+     * @param replication       both keyspaces' replication
+     * @param ingest            the Kafka consumer's settings
+     * @param api               where the region data API listens
+     * @param stateExpiry       how long a device's latest state outlives its last message
+     * @param stateMaxDevices   the bound on devices with latest state
+     */
+    public record Config(String regionId, String dataKeyspace, String egressKeyspace, Map<String, Object> replication,
+            IngestConsumer.Settings ingest, RegionDataApi.Config api, Duration stateExpiry, long stateMaxDevices) {
+
+        public Config {
+            Objects.requireNonNull(regionId, "regionId must not be null");
+            Objects.requireNonNull(dataKeyspace, "dataKeyspace must not be null");
+            Objects.requireNonNull(egressKeyspace, "egressKeyspace must not be null");
+            replication = Map.copyOf(replication);
+            Objects.requireNonNull(ingest, "ingest must not be null");
+            Objects.requireNonNull(api, "api must not be null");
+            Objects.requireNonNull(stateExpiry, "stateExpiry must not be null");
+        }
+
+        /** Defaults for a region on one machine: single-replica keyspaces, the API on the given port. */
+        public static Config local(String regionId, String kafkaBootstrap, String apiBind, int apiPort) {
+            return new Config(regionId, RawStore.DEFAULT_KEYSPACE, "meridian_egress",
+                    Map.of("class", "SimpleStrategy", "replication_factor", 1), IngestConsumer.Settings.defaults(kafkaBootstrap, regionId),
+                    new RegionDataApi.Config(apiBind, apiPort), LatestState.DEFAULT_EXPIRY, LatestState.DEFAULT_MAX_DEVICES);
+        }
+
+        public Config withIngest(IngestConsumer.Settings settings) {
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, settings, api, stateExpiry, stateMaxDevices);
+        }
+
+        public Map<String, Object> describe() {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("data.keyspace", dataKeyspace);
+            d.put("egress.keyspace", egressKeyspace);
+            d.put("dataApi", api.bindAddress() + ":" + api.port());
+            d.put("latestState.expiry", stateExpiry);
+            d.put("latestState.maxDevices", stateMaxDevices);
+            d.putAll(ingest.describe());
+            return d;
+        }
+    }
+
+    private final RawStore raw;
+    private final LatestState state;
+    private final IngestConsumer ingest;
+    private final EgressGate gate;
+    private final RegionDataApi api;
+
+    private DataPlane(RawStore raw, LatestState state, IngestConsumer ingest, EgressGate gate, RegionDataApi api) {
+        this.raw = raw;
+        this.state = state;
+        this.ingest = ingest;
+        this.gate = gate;
+        this.api = api;
+    }
+
+    /**
+     * Creates the schema when missing, starts the latest state, the ingest and the API. Blocking: call from a
+     * worker or the main thread, never an event loop.
+     *
+     * @throws Exception when a store cannot be opened or the API's port cannot be bound; whatever started is stopped
+     */
+    public static DataPlane start(Vertx vertx, Config config, CqlSession session, AdapterRegistryClients registry, PolicyRules rules,
+            TokenValidator tokens, AggregateReader aggregates, List<IngestConsumer.Listener> aggregation, MeterRegistry meters)
+            throws Exception {
+        RawStore raw = RawStore.open(session, config.dataKeyspace(), config.replication());
+        RegionId region = RegionId.of(config.regionId());
+        CassandraDecisionLog log = CassandraDecisionLog.open(session, config.egressKeyspace(), config.replication(), region);
+        EgressGate gate = new EgressGate(region, ResidencyPolicy.of(rules), log, meters);
+        LatestState state = LatestState.start(config.regionId(), config.stateExpiry(), config.stateMaxDevices());
+        IngestConsumer ingest = null;
+        try {
+            List<IngestConsumer.Listener> listeners = new ArrayList<>(aggregation);
+            listeners.add(batch -> state.applyAll(batch.stream().map(IngestConsumer.Ingested::row).toList()));
+            ingest = IngestConsumer.start(config.ingest(), raw, directory(registry), listeners, meters);
+            RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregates,
+                    registry::tenantDocument, Clock.systemUTC())).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            return new DataPlane(raw, state, ingest, gate, api);
+        } catch (Exception | Error e) {
+            if (ingest != null) {
+                ingest.close();
+            }
+            state.close();
+            throw e;
+        }
+    }
+
+    private static IngestConsumer.Directory directory(AdapterRegistryClients registry) {
+        return new IngestConsumer.Directory() {
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<io.vertx.core.json.JsonObject>> tenant(String tenantId) {
+                return registry.tenantDocument(tenantId).toCompletionStage();
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.Optional<io.vertx.core.json.JsonObject>> device(String tenantId,
+                    String deviceId) {
+                return registry.deviceDocument(tenantId, deviceId).toCompletionStage();
+            }
+        };
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    public RawStore raw() {
+        return raw;
+    }
+
+    public LatestState state() {
+        return state;
+    }
+
+    public EgressGate gate() {
+        return gate;
+    }
+
+    /**
+     * Stops the API, then the ingest (after its batch in hand, committed or not), then the latest state. Blocking,
+     * at most about 40 s; never call it on an event loop.
+     */
+    public void close() {
+        try {
+            api.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the ingest and the cache are stopped all the same
+        }
+        ingest.close();
+        state.close();
+    }
+}

@@ -1,0 +1,326 @@
+package io.meridian.region.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.meridian.local.service.Federation;
+import io.meridian.local.junit.MeridianServices;
+import io.meridian.local.keycloak.KeycloakService;
+import io.meridian.local.keycloak.MeridianRealm;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mqtt.MqttClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The region node's data side end to end on a real Cassandra, Kafka and Keycloak: devices publish over MQTT, the
+ * ingest stores their rows and latest state, and the region data API serves them to this region's gateway, refuses
+ * them (451, logged) to everyone else, and lets a compliance officer page through and verify the decision log.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@MeridianServices(cassandra = "eu-central", kafka = "eu-central", keycloak = true)
+class DataPlaneIT {
+
+    private static final String REGION = "eu-central";
+    /** The demo users' tenant, so that their tokens can be used. */
+    private static final String TENANT = "lampco";
+    private static final JsonObject SETTINGS = new JsonObject().put("retention-days", 7).put("geohash-precision", 5)
+            .put("group-labels", new JsonArray().add("model"))
+            .put("payload", new JsonObject().put("metrics", new JsonObject().put("temperature", "/env/temp").put("humidity", "/env/hum"))
+                    .put("location", new JsonObject().put("lat", "/pos/lat").put("lon", "/pos/lon")));
+
+    private Vertx vertx;
+    private DataTestNode node;
+    private String kafka;
+    private KeycloakService keycloak;
+    private String euGateway;
+    private String usGateway;
+    private String auditor;
+    private final List<JsonObject> published = new ArrayList<>();
+
+    @BeforeAll
+    void start(Federation federation, KeycloakService keycloak) throws Exception {
+        vertx = Vertx.vertx();
+        this.keycloak = keycloak;
+        kafka = federation.kafka(REGION).bootstrapServers();
+        node = new DataTestNode(vertx, REGION, federation.cassandra(REGION), kafka, keycloak);
+        node.createTenant(TENANT, SETTINGS);
+        node.registerDevice(TENANT, "lamp-1", Map.of("model", "classic"));
+        node.registerDevice(TENANT, "lamp-2", Map.of("model", "studio"));
+        euGateway = node.client.gatewayToken(keycloak, REGION);
+        usGateway = node.client.gatewayToken(keycloak, "us-east");
+        auditor = node.client.userToken(keycloak, MeridianRealm.AUDITOR);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+        if (vertx != null) {
+            DataTestNode.await(vertx.close());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void publishedTelemetry_isStoredRawWithItsMetrics_andBecomesTheLatestState() throws Exception {
+        for (String device : List.of("lamp-1", "lamp-2")) {
+            MqttClient mqtt = node.connect(TENANT, device);
+            List<String> payloads = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                JsonObject p = new JsonObject().put("seq", i).put("device", device)
+                        .put("env", new JsonObject().put("temp", 18.0 + i * 0.25).put("hum", 40 + i))
+                        .put("pos", new JsonObject().put("lat", 50.11 + i * 0.001).put("lon", 8.68));
+                payloads.add(p.encode());
+                published.add(p);
+            }
+            DataTestNode.publishAll(mqtt, "telemetry", payloads);
+            DataTestNode.await(mqtt.disconnect());
+        }
+        awaitTrue(() -> rows("telemetry", "lamp-1").size() == 25 && rows("telemetry", "lamp-2").size() == 25, "50 rows stored");
+
+        for (String device : List.of("lamp-1", "lamp-2")) {
+            List<Row> rows = rows("telemetry", device);
+            Set<Integer> seqs = new HashSet<>();
+            for (Row r : rows) {
+                JsonObject payload = new JsonObject(StandardCharsets.UTF_8.decode(r.getByteBuffer("payload")).toString());
+                JsonObject sent = published.stream().filter(p -> p.getString("device").equals(device)
+                        && p.getInteger("seq").equals(payload.getInteger("seq"))).findFirst().orElseThrow();
+                assertEquals(sent, payload, "the stored payload equals the published one");
+                Map<String, Double> metrics = r.getMap("metrics", String.class, Double.class);
+                assertEquals(Map.of("temperature", sent.getJsonObject("env").getDouble("temp"),
+                        "humidity", sent.getJsonObject("env").getDouble("hum")), metrics);
+                assertEquals(sent.getJsonObject("pos").getDouble("lat"), r.getDouble("lat"));
+                assertEquals(8.68, r.getDouble("lon"));
+                assertEquals(null, r.getString("parse_error"));
+                seqs.add(payload.getInteger("seq"));
+            }
+            assertEquals(25, seqs.size(), "every message exactly once");
+        }
+
+        HttpResponse<String> state = node.get("/v1/tenants/" + TENANT + "/devices/lamp-2/state", euGateway);
+        assertEquals(200, state.statusCode(), state.body());
+        JsonObject body = new JsonObject(state.body());
+        assertEquals("latest-state", body.getString("source"));
+        assertEquals(18.0 + 24 * 0.25, body.getJsonObject("metrics").getJsonObject("temperature").getDouble("value"));
+        assertEquals(40 + 24, body.getJsonObject("metrics").getJsonObject("humidity").getDouble("value"));
+        assertEquals(50.11 + 24 * 0.001, body.getJsonObject("location").getDouble("lat"));
+    }
+
+    @Test
+    @Order(2)
+    void malformedPayloads_areStoredFlagged_andNeverStallTheIngest() throws Exception {
+        node.registerDevice(TENANT, "lamp-bad", Map.of());
+        MqttClient mqtt = node.connect(TENANT, "lamp-bad");
+        List<String> payloads = List.of("{\"env\":{\"temp\":20.5}}", "not json {", "[1,2,3]", "{\"other\":\"x\"}",
+                "{\"env\":{\"temp\":\"warm\"}}", "\u0000\u0001binary", "{\"env\":{\"temp\":21.5}}");
+        DataTestNode.publishAll(mqtt, "telemetry", payloads);
+        DataTestNode.await(mqtt.disconnect());
+        awaitTrue(() -> rows("telemetry", "lamp-bad").size() == payloads.size(), "every payload stored, the bad ones too");
+
+        Map<String, String> errors = new java.util.HashMap<>();
+        for (Row r : rows("telemetry", "lamp-bad")) {
+            errors.put(StandardCharsets.UTF_8.decode(r.getByteBuffer("payload")).toString(), r.getString("parse_error"));
+        }
+        assertEquals(null, errors.get(payloads.get(0)));
+        assertTrue(errors.get("not json {").startsWith("malformed: not JSON"), errors.toString());
+        assertTrue(errors.get("[1,2,3]").startsWith("unmapped: payload is JSON but not an object"), errors.toString());
+        assertTrue(errors.get("{\"other\":\"x\"}").startsWith("unmapped: no mapped metric"), errors.toString());
+        assertTrue(errors.get("{\"env\":{\"temp\":\"warm\"}}").startsWith("unmapped: /env/temp is not a finite number"), errors.toString());
+        assertTrue(errors.get("\u0000\u0001binary").startsWith("malformed"), errors.toString());
+        assertEquals(null, errors.get(payloads.get(6)), "the message after the bad ones is stored normally");
+        assertTrue(node.meters.find("meridian.ingest.flagged").tag("reason", "malformed").counter().count() >= 2);
+        assertTrue(node.meters.find("meridian.ingest.flagged").tag("reason", "unmapped").counter().count() >= 3);
+
+        HttpResponse<String> page = node.get("/v1/tenants/" + TENANT + "/devices/lamp-bad/telemetry?limit=100", euGateway);
+        assertEquals(200, page.statusCode(), page.body());
+        JsonArray items = new JsonObject(page.body()).getJsonArray("items");
+        assertEquals(payloads.size(), items.size());
+        assertTrue(items.stream().map(JsonObject.class::cast).anyMatch(i -> i.containsKey("parseError")));
+    }
+
+    @Test
+    @Order(3)
+    void rawTelemetry_pagesNewestFirst_withoutGapsOrRepeats() throws Exception {
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        Instant previous = Instant.MAX;
+        int pages = 0;
+        do {
+            HttpResponse<String> page = node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/telemetry?limit=7&from=" + Instant.now().minus(java.time.Duration.ofDays(1))
+                    + (cursor == null ? "" : "&cursor=" + cursor), euGateway);
+            assertEquals(200, page.statusCode(), page.body());
+            JsonObject body = new JsonObject(page.body());
+            for (Object o : body.getJsonArray("items")) {
+                JsonObject item = (JsonObject) o;
+                Instant t = Instant.parse(item.getString("time"));
+                assertFalse(t.isAfter(previous), "newest first");
+                previous = t;
+                seen.add(new JsonObject(item.getString("payload")).getInteger("seq").toString());
+            }
+            cursor = body.getString("nextCursor");
+            pages++;
+        } while (cursor != null && pages < 20);
+        assertEquals(25, seen.size(), seen.toString());
+        assertEquals(25, new HashSet<>(seen).size(), "no row twice");
+    }
+
+    @Test
+    @Order(4)
+    void rawTelemetry_forAnotherRegionsGateway_is451NamingTheRule_andTheDecisionIsLogged() throws Exception {
+        HttpResponse<String> refused = node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/telemetry", usGateway);
+        assertEquals(451, refused.statusCode(), refused.body());
+        assertEquals("application/problem+json", refused.headers().firstValue("content-type").orElse(""));
+        assertTrue(refused.headers().firstValue("Link").orElse("").contains("rel=\"blocked-by\""));
+        JsonObject problem = new JsonObject(refused.body());
+        assertEquals(451, problem.getInteger("status"));
+        assertEquals("R1", problem.getString("rule"));
+        assertEquals(REGION, problem.getString("homeRegion"));
+        assertTrue(problem.getString("detail").contains("region us-east"), problem.getString("detail"));
+        long sequence = problem.getLong("decisionSequence");
+
+        HttpResponse<String> log = node.get("/v1/decisions?from=" + sequence + "&limit=1", auditor);
+        assertEquals(200, log.statusCode(), log.body());
+        JsonObject record = new JsonObject(log.body()).getJsonArray("items").getJsonObject(0);
+        assertEquals(problem.getString("decisionId"), record.getString("decisionId"));
+        assertEquals("DENY", record.getString("outcome"));
+        assertEquals("client:" + MeridianRealm.gatewayClientId("us-east"), record.getString("requester"));
+        assertEquals("US", record.getString("destinationJurisdiction"));
+        assertEquals("us-east", record.getString("destinationRegion"));
+        assertEquals(List.of("TELEMETRY"), record.getJsonArray("categories").getList());
+        assertEquals(List.of("R1"), record.getJsonArray("rules").getList());
+
+        // a user of the tenant calling the region directly is not a caller of the region either
+        String admin = node.client.userToken(keycloak, MeridianRealm.LAMP_ADMIN);
+        for (String path : List.of("/state", "/telemetry", "/events")) {
+            HttpResponse<String> user = node.get("/v1/tenants/" + TENANT + "/devices/lamp-1" + path, admin);
+            assertEquals(451, user.statusCode(), path + ": " + user.body());
+        }
+        // the region's own gateway is served
+        assertEquals(200, node.get("/v1/tenants/" + TENANT + "/devices/lamp-1/events", euGateway).statusCode());
+    }
+
+    @Test
+    @Order(5)
+    void badRequests_getProblemsThatNameTheProblem() throws Exception {
+        String admin = node.client.userToken(keycloak, MeridianRealm.LAMP_ADMIN);
+        String careAdmin = node.client.userToken(keycloak, MeridianRealm.CARE_ADMIN);
+        String base = "/v1/tenants/" + TENANT;
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry", null), 401, "bearer token is required");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry", "not-a-jwt"), 401, "not a JWT");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry", careAdmin), 403, "tenant is not lampco");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=yesterday", euGateway), 400, "from must be an ISO-8601 instant");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", euGateway), 400,
+                "from must be before to");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", euGateway), 400,
+                "at most 31 days");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?limit=0", euGateway), 400, "limit must be an integer between 1 and 1000");
+        assertProblem(node.get(base + "/devices/lamp-1/telemetry?cursor=abc", euGateway), 400, "cursor must be a value returned");
+        assertProblem(node.get(base + "/aggregates", euGateway), 400, "metric is required");
+        assertProblem(node.get(base + "/aggregates?metric=temperature&resolution=PT5M", euGateway), 400, "resolution must be one of");
+        assertProblem(node.get(base + "/aggregates?metric=temperature&group=device", euGateway), 400, "group must be all, geohash or label");
+        assertProblem(node.get(base + "/aggregates?metric=temperature", admin), 400, "must name the destination jurisdiction");
+        assertProblem(node.get("/v1/decisions", admin), 403, "compliance-officer");
+        assertProblem(node.get("/v1/nothing-here", admin), 404, "not an operation");
+        HttpResponse<String> openApi = node.get("/v1/openapi.json", null);
+        assertEquals(200, openApi.statusCode());
+        assertEquals("3.1.0", new JsonObject(openApi.body()).getString("openapi"));
+    }
+
+    @Test
+    @Order(6)
+    void redeliveredRecords_landOnTheirOwnRows_soNothingIsStoredTwice() throws Exception {
+        int before = rows("telemetry", "lamp-1").size() + rows("telemetry", "lamp-2").size();
+        node.restartDataPlane(() -> {
+            // rewind the ingest's committed offsets to the start, as after a crash before the commit
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+                TopicPartition tp = new TopicPartition("hono.telemetry." + TENANT, 0);
+                admin.alterConsumerGroupOffsets("meridian-ingest-" + REGION, Map.of(tp, new OffsetAndMetadata(0))).all()
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        });
+        // wait until the rewound consumer has read everything again
+        awaitTrue(() -> committed() >= 25 * 2 + 7, "the ingest re-read the topic");
+        assertEquals(before, rows("telemetry", "lamp-1").size() + rows("telemetry", "lamp-2").size());
+    }
+
+    @Test
+    @Order(7)
+    void decisionLog_verifiesIntact_andAnEditedRowIsFoundByVerify() throws Exception {
+        HttpResponse<String> verify = node.get("/v1/decisions/verify", auditor);
+        assertEquals(200, verify.statusCode(), verify.body());
+        JsonObject ok = new JsonObject(verify.body());
+        assertTrue(ok.getBoolean("intact"), ok.encode());
+        long records = ok.getLong("recordsChecked");
+        assertTrue(records >= 4, ok.encode());
+
+        long target = Math.max(1, records - 1);
+        node.session().execute("UPDATE meridian_egress.decision_log SET outcome = 'ALLOW' WHERE region = '" + REGION
+                + "' AND sequence = " + target);
+        JsonObject broken = new JsonObject(node.get("/v1/decisions/verify", auditor).body());
+        assertFalse(broken.getBoolean("intact"), broken.encode());
+        assertEquals(target, broken.getJsonObject("firstBreak").getLong("sequence"), broken.encode());
+        assertNotNull(broken.getJsonObject("firstBreak").getString("detail"));
+    }
+
+    // ---- helpers
+
+    private long committed() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+            OffsetAndMetadata o = admin.listConsumerGroupOffsets("meridian-ingest-" + REGION).partitionsToOffsetAndMetadata()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).get(new TopicPartition("hono.telemetry." + TENANT, 0));
+            return o == null ? 0 : o.offset();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private List<Row> rows(String table, String device) {
+        return node.session().execute("SELECT * FROM meridian_data." + table + " WHERE tenant_id = ? AND device_id = ? AND day IN ?",
+                TENANT, device, List.of(java.time.LocalDate.now(java.time.ZoneOffset.UTC),
+                        java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1))).all();
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status, String detailPart) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertEquals("application/problem+json", response.headers().firstValue("content-type").orElse(""), response.body());
+        JsonObject problem = new JsonObject(response.body());
+        assertEquals(status, problem.getInteger("status"));
+        assertTrue(problem.getString("detail").contains(detailPart), "expected '" + detailPart + "' in " + problem.getString("detail"));
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + DataTestNode.WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+}
