@@ -42,6 +42,8 @@ public final class ArchiveConfig {
 
     /** Prefix of the system properties {@link #fromProperties} reads. */
     public static final String PROPERTY_PREFIX = "meridian.archive.";
+    /** The data plane's keyspace property, which {@link #fromProperties} falls back to. */
+    public static final String DATA_KEYSPACE_PROPERTY = "meridian.data.keyspace";
     /** Environment variable with the static access key id (optional; the default AWS chain otherwise). */
     public static final String ACCESS_KEY_ENV = "MERIDIAN_ARCHIVE_ACCESS_KEY_ID";
     /** Environment variable with the static secret key; set together with {@link #ACCESS_KEY_ENV}. */
@@ -117,7 +119,7 @@ public final class ArchiveConfig {
     /**
      * Reads the configuration of {@code regionId} from {@code meridian.archive.*} properties and the two
      * credential environment variables: {@code enabled} (default true), {@code bucket}, {@code endpoint},
-     * {@code awsRegion}, {@code keyspace}, {@code lag}, {@code backlog}, {@code retryDelay} (ISO-8601
+     * {@code awsRegion}, {@code keyspace} (else {@value #DATA_KEYSPACE_PROPERTY}), {@code lag}, {@code backlog}, {@code retryDelay} (ISO-8601
      * durations such as {@code PT10M}), {@code pageSize}, {@code spoolDir}.
      *
      * @param properties for example {@code System::getProperty}; returns null for unset names
@@ -134,7 +136,9 @@ public final class ArchiveConfig {
         property(properties, "bucket").ifPresent(b::bucket);
         property(properties, "endpoint").ifPresent(v -> b.endpointOverride(parseUri("endpoint", v)));
         property(properties, "awsRegion").ifPresent(b::awsRegion);
-        property(properties, "keyspace").ifPresent(b::keyspace);
+        // the raw tables' keyspace: the archive's own setting, else the data plane's (RegionNodeApp's)
+        property(properties, "keyspace").or(() -> Optional.ofNullable(properties.apply(DATA_KEYSPACE_PROPERTY))
+                .map(String::trim).filter(v -> !v.isEmpty())).ifPresent(b::keyspace);
         property(properties, "lag").ifPresent(v -> b.lag(parseDuration("lag", v)));
         property(properties, "backlog").ifPresent(v -> b.backlog(parseDuration("backlog", v)));
         property(properties, "retryDelay").ifPresent(v -> b.retryDelay(parseDuration("retryDelay", v)));

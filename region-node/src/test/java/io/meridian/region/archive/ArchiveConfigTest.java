@@ -137,6 +137,11 @@ class ArchiveConfigTest {
         assertEquals(Duration.ofMinutes(5), config.lag());
         assertFalse(config.enabled());
         assertEquals("k", config.credentials().orElseThrow().accessKeyId());
+        assertEquals("meridian_data", config.keyspace());
+        props.put("meridian.data.keyspace", "region_data");
+        assertEquals("region_data", ArchiveConfig.fromProperties(configs, "eu-central", props::get, env::get).keyspace());
+        props.put("meridian.archive.keyspace", "archive_data");
+        assertEquals("archive_data", ArchiveConfig.fromProperties(configs, "eu-central", props::get, env::get).keyspace());
 
         // every other region of region-configs counts as foreign
         for (var other : configs.regions()) {

@@ -49,9 +49,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The archive against the eu-central region's real Cassandra and the s3mock stand-in: rows written the way
- * the ingest writes them (raw row with TTL plus its arrival hour in {@code raw_hours}) come back from the
- * bucket, per tenant, kind and arrival hour, with every value equal. Each test has its own keyspace and
+ * The archive against the eu-central region's real Cassandra and the s3mock stand-in: rows written by the
+ * ingest's own {@code RawStore} (raw row with TTL plus its arrival hour in {@code raw_hours}) come back from
+ * the bucket, per tenant, kind and arrival hour, with every value equal. Each test has its own keyspace and
  * bucket; the clock is the test's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -150,7 +150,8 @@ class RawArchiveIT {
         rows.add(row("telemetry", "globex", "tracker-9", H1.plusSeconds(1500), H1.plusSeconds(1500),
                 new byte[] {(byte) 0xff, 0, (byte) 0x80, 0x41, (byte) 0xfe}, Map.of("raw", 1.0), "payload is not JSON"));
         rows.add(row("events", "acme", "lamp-1", H1.plusSeconds(100), H1.plusSeconds(101), "{\"alarm\":\"door\"}"));
-        rows.add(row("events", "acme", "lamp-1", H1.plusSeconds(200), H1.plusSeconds(201), null));
+        // an empty payload (the ingest never stores none)
+        rows.add(row("events", "acme", "lamp-1", H1.plusSeconds(200), H1.plusSeconds(201), ""));
         rows.add(row("telemetry", "globex", "tracker-9", H2.plusSeconds(10), H2.plusSeconds(11), "{\"temp\":7}"));
         // arrives in H3, which is not due at 12:10
         rows.add(row("telemetry", "acme", "lamp-2", H3.plusSeconds(1), H3.plusSeconds(2), "{\"temp\":8}"));
@@ -190,7 +191,7 @@ class RawArchiveIT {
     void eachArrivalHour_isArchivedPerTenantAndKind_withEveryValue_exactlyOnce() throws Exception {
         Setup setup = setup();
         List<RawRow> rows = rowsOfThreeHours();
-        rows.forEach(setup.raw()::insert);
+        setup.raw().insertAll(rows);
         MeterRegistry meters = new SimpleMeterRegistry();
         try (RawArchiver archiver = RawArchiver.open(session, config(setup, s3mock.endpoint()), meters)) {
             // 12:10 is H2's end plus the default 10 min lag: H1 and H2 are due, H3 is not
@@ -270,7 +271,7 @@ class RawArchiveIT {
     void aFailedUpload_leavesTheHourDue_andALaterRunCompletesIt() throws Exception {
         Setup setup = setup();
         List<RawRow> rows = rowsOfThreeHours();
-        rows.forEach(setup.raw()::insert);
+        setup.raw().insertAll(rows);
         Instant now = H2.plusSeconds(600); // only H1 is due
         Map<String, Set<RawRow>> expectedH1 = expectedObjects(rows, H2);
 
@@ -326,7 +327,7 @@ class RawArchiveIT {
     void start_archivesDueHoursOnItsOwnThread_andStopEndsIt() throws Exception {
         Setup setup = setup();
         List<RawRow> rows = rowsOfThreeHours();
-        rows.forEach(setup.raw()::insert);
+        setup.raw().insertAll(rows);
         Clock clock = Clock.fixed(H2.plusSeconds(600), ZoneOffset.UTC);
         RawArchiver archiver = RawArchiver.open(session, config(setup, s3mock.endpoint()), new SimpleMeterRegistry(), clock);
         try {
@@ -367,7 +368,7 @@ class RawArchiveIT {
             }
         }
         long t0 = System.nanoTime();
-        setup.raw().insertAll(rows, 64);
+        setup.raw().insertAll(rows);
         long inserted = System.nanoTime();
         ArchiveConfig config = ArchiveConfig.builder("eu-central", OTHER_REGIONS, "eu-central-1").bucket(setup.bucket())
                 .endpointOverride(s3mock.endpoint()).awsRegion(AwsStandIn.REGION.id())

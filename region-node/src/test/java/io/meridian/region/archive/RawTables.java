@@ -1,63 +1,37 @@
 package io.meridian.region.archive;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import java.nio.ByteBuffer;
+import io.meridian.region.ingest.DownstreamRecord.Kind;
+import io.meridian.region.ingest.RawStore;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The ingest's raw tables, created here for the archive's tests with the same text as the ingest's raw
- * store, and written the way the ingest writes them: the row with its TTL, and its arrival hour in
- * {@code raw_hours}.
+ * The ingest's raw tables, created and written by the ingest's own {@link RawStore}: so the archive's tests
+ * read exactly the schema, the TTL and the {@code raw_hours} entries that the ingest produces.
  */
 final class RawTables {
 
-    private static final String RAW_TABLE = " (\n"
-            + "  tenant_id text, device_id text, day date, ts timestamp, kafka_partition int, kafka_offset bigint,\n"
-            + "  arrived timestamp, content_type text, payload blob, metrics map<text,double>,\n"
-            + "  lat double, lon double, parse_error text,\n"
-            + "  PRIMARY KEY ((tenant_id, device_id, day), ts, kafka_partition, kafka_offset)\n"
-            + ") WITH CLUSTERING ORDER BY (ts DESC, kafka_partition ASC, kafka_offset ASC)";
-    private static final String RAW_HOURS = " (\n"
-            + "  hour timestamp, tenant_id text, kind text, device_id text, day date,\n"
-            + "  PRIMARY KEY ((hour), tenant_id, kind, device_id, day))";
     /** 30 days, a tenant retention. */
     private static final int TTL_SECONDS = 30 * 24 * 3600;
+    private static final int WRITE_CHUNK = 500;
 
-    private final CqlSession session;
-    private final PreparedStatement insertTelemetry;
-    private final PreparedStatement insertEvent;
-    private final PreparedStatement insertHour;
+    private final RawStore store;
 
-    private RawTables(CqlSession session, String keyspace) {
-        this.session = session;
-        String columns = " (tenant_id, device_id, day, ts, kafka_partition, kafka_offset, arrived, content_type, payload, metrics,"
-                + " lat, lon, parse_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL " + TTL_SECONDS;
-        insertTelemetry = session.prepare("INSERT INTO " + keyspace + ".telemetry" + columns);
-        insertEvent = session.prepare("INSERT INTO " + keyspace + ".events" + columns);
-        insertHour = session.prepare("INSERT INTO " + keyspace + ".raw_hours (hour, tenant_id, kind, device_id, day)"
-                + " VALUES (?, ?, ?, ?, ?) USING TTL " + TTL_SECONDS);
+    private RawTables(RawStore store) {
+        this.store = store;
     }
 
-    /** Creates the keyspace (SimpleStrategy, RF 1) and the raw tables when missing. */
+    /** Creates the keyspace (SimpleStrategy, RF 1) and the raw tables when missing, through the ingest's raw store. */
     static RawTables create(CqlSession session, String keyspace) {
-        schema(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace
-                + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
-        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".telemetry" + RAW_TABLE);
-        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".events" + RAW_TABLE);
-        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".raw_hours" + RAW_HOURS);
-        return new RawTables(session, keyspace);
+        return new RawTables(RawStore.open(session, keyspace, Map.of("class", "SimpleStrategy", "replication_factor", 1)));
     }
 
     /** A schema change, with time for a loaded machine to agree on it. */
@@ -65,55 +39,35 @@ final class RawTables {
         session.execute(SimpleStatement.newInstance(cql).setTimeout(Duration.ofSeconds(30)));
     }
 
-    /**
-     * Writes many rows with at most {@code inFlight} statements outstanding, waiting for all; the hour index
-     * gets one entry per distinct partition and hour, as the ingest writes it.
-     */
-    void insertAll(List<RawRow> rows, int inFlight) throws InterruptedException {
-        Semaphore permits = new Semaphore(inFlight);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Set<List<Object>> indexed = new HashSet<>();
-        for (RawRow row : rows) {
-            List<BoundStatement> statements = new ArrayList<>();
-            statements.add(bindRow(row));
-            Instant hour = row.arrived().truncatedTo(ChronoUnit.HOURS);
-            if (indexed.add(List.of(hour, row.tenantId(), row.kind(), row.deviceId(), row.day()))) {
-                statements.add(insertHour.bind(hour, row.tenantId(), row.kind(), row.deviceId(), row.day()));
+    /** Writes the row as the ingest does; {@code row.day()} must be the UTC date of its {@code ts}. */
+    void insert(RawRow row) throws InterruptedException {
+        insertAll(List.of(row));
+    }
+
+    /** Writes rows as the ingest does, in chunks, waiting for each chunk. */
+    void insertAll(List<RawRow> rows) throws InterruptedException {
+        for (int from = 0; from < rows.size(); from += WRITE_CHUNK) {
+            List<RawStore.RawRow> chunk = rows.subList(from, Math.min(rows.size(), from + WRITE_CHUNK)).stream()
+                    .map(RawTables::toIngestRow).toList();
+            try {
+                store.write(chunk, tenant -> TTL_SECONDS).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("the raw store could not write " + chunk.size() + " rows", e);
             }
-            for (BoundStatement statement : statements) {
-                permits.acquire();
-                session.executeAsync(statement).whenComplete((r, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    }
-                    permits.release();
-                });
-            }
-        }
-        permits.acquire(inFlight);
-        if (failure.get() != null) {
-            throw new IllegalStateException("inserting raw rows failed", failure.get());
         }
     }
 
-    /** Writes the row and indexes its arrival hour; {@code row.day()} must be the UTC date of its {@code ts}. */
-    void insert(RawRow row) {
-        session.execute(bindRow(row));
-        session.execute(insertHour.bind(row.arrived().truncatedTo(ChronoUnit.HOURS), row.tenantId(), row.kind(), row.deviceId(),
-                row.day()));
-    }
-
-    private BoundStatement bindRow(RawRow row) {
+    private static RawStore.RawRow toIngestRow(RawRow row) {
         if (!row.day().equals(row.ts().atZone(ZoneOffset.UTC).toLocalDate())) {
             throw new IllegalArgumentException("day must be the UTC date of ts, was " + row);
         }
-        PreparedStatement insert = switch (row.kind()) {
-            case "telemetry" -> insertTelemetry;
-            case "events" -> insertEvent;
+        Kind kind = switch (row.kind()) {
+            case "telemetry" -> Kind.TELEMETRY;
+            case "events" -> Kind.EVENT;
             default -> throw new IllegalArgumentException("kind must be telemetry or events, was " + row.kind());
         };
-        return insert.bind(row.tenantId(), row.deviceId(), row.day(), row.ts(), row.kafkaPartition(), row.kafkaOffset(),
-                row.arrived(), row.contentType(), row.payload() == null ? null : ByteBuffer.wrap(row.payload()), row.metrics(),
-                row.lat(), row.lon(), row.parseError());
+        return new RawStore.RawRow(kind, row.tenantId(), row.deviceId(), row.ts(), row.kafkaPartition(), row.kafkaOffset(),
+                row.arrived(), Optional.ofNullable(row.contentType()), row.payload(), row.metrics(), Optional.ofNullable(row.lat()),
+                Optional.ofNullable(row.lon()), Optional.ofNullable(row.parseError()));
     }
 }
