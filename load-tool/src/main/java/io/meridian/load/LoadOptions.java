@@ -12,7 +12,7 @@ import java.util.Map;
  */
 record LoadOptions(String region, int devices, int qos, int rate, int durationSeconds, int warmupSeconds, int window, int payloadBytes,
         String topic, String tenant, boolean register, String reference, int connectParallel, int lanes, String catalogSecret,
-        String mqttHost, Integer mqttPort, String registryUrl, String tokenUrl, String kafka) {
+        String mqttHost, Integer mqttPort, String registryUrl, String tokenUrl, String kafka, String payloadFormat, String ingestMetrics) {
 
     static final String USAGE = """
             usage: LoadTool [--name value]...
@@ -23,6 +23,8 @@ record LoadOptions(String region, int devices, int qos, int rate, int durationSe
               --duration 30             measured seconds, after --warmup 5 seconds
               --window 10               QoS 1 messages unacknowledged per device
               --payload 100             payload bytes
+              --payload-format bytes    bytes (zeros), or json: {"sent":<epoch ms>,"v":n,"p":"pad"}, and the tenant maps v and sent
+              --ingest-metrics URL      the node's Prometheus /metrics: report what the ingest stored durably, and its latency
               --topic telemetry
               --tenant load-<devices>   the tenant the devices are registered in
               --register true           register the tenant and devices first (sha-256 credentials)
@@ -56,6 +58,9 @@ record LoadOptions(String region, int devices, int qos, int rate, int durationSe
         if (!reference.equals("mosquitto") && !reference.equals("none")) {
             throw new IllegalArgumentException("--reference must be mosquitto or none, was " + reference);
         }
+        if (!payloadFormat.equals("bytes") && !payloadFormat.equals("json")) {
+            throw new IllegalArgumentException("--payload-format must be bytes or json, was " + payloadFormat);
+        }
         if (connectParallel < 1 || lanes < 1) {
             throw new IllegalArgumentException("--connect-parallel and --lanes must be at least 1, were " + connectParallel + ", " + lanes);
         }
@@ -77,7 +82,8 @@ record LoadOptions(String region, int devices, int qos, int rate, int durationSe
                 m.getOrDefault("tenant", "load-" + devices), Boolean.parseBoolean(m.getOrDefault("register", "true")),
                 m.getOrDefault("reference", "mosquitto"), integer(m, "connect-parallel", 200), integer(m, "lanes", 2),
                 m.getOrDefault("catalog-secret", "catalog-dev-secret"), m.getOrDefault("mqtt-host", "127.0.0.1"),
-                m.containsKey("mqtt-port") ? integer(m, "mqtt-port", 0) : null, m.get("registry"), m.get("token-url"), m.get("kafka"));
+                m.containsKey("mqtt-port") ? integer(m, "mqtt-port", 0) : null, m.get("registry"), m.get("token-url"), m.get("kafka"),
+                m.getOrDefault("payload-format", "bytes"), m.get("ingest-metrics"));
         for (String key : m.keySet()) {
             if (!USAGE.contains("--" + key + " ")) {
                 throw new IllegalArgumentException("unknown option --" + key + "\n" + USAGE);

@@ -146,7 +146,8 @@ final class LoadRun {
         String[] firstFailure = {null};
         for (int i = 0; i < options.devices(); i++) {
             Lane lane = lanes.get(i % laneCount);
-            MqttDevice d = new MqttDevice(clientId.apply(i), username.apply(i), password, options.topic(), options.payloadBytes());
+            MqttDevice d = new MqttDevice(clientId.apply(i), username.apply(i), password, options.topic(), options.payloadBytes(),
+                    options.payloadFormat().equals("json"));
             connecting.acquire();
             Future<Void> f = d.connect(vertx, lane.context, lane.client, host, port, lane.pubacks, () -> lane.onAck(d));
             CompletableFuture<Void> cf = f.toCompletionStage().toCompletableFuture();

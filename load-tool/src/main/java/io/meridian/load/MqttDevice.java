@@ -27,6 +27,7 @@ final class MqttDevice {
     private final String password;
     private final byte[] topic;
     private final byte[] payload;
+    private final boolean json;
     private NetSocket socket;
     private long[] sentAt;
     private int nextId = 1;
@@ -35,12 +36,27 @@ final class MqttDevice {
     long acked;
     boolean closed;
 
-    MqttDevice(String clientId, String username, String password, String topic, int payloadBytes) {
+    MqttDevice(String clientId, String username, String password, String topic, int payloadBytes, boolean json) {
         this.clientId = clientId;
         this.username = username;
         this.password = password;
         this.topic = topic.getBytes(StandardCharsets.UTF_8);
         this.payload = new byte[payloadBytes];
+        this.json = json;
+    }
+
+    /**
+     * The next payload: zero bytes, or with {@code --payload-format json} a JSON object with the send time in epoch
+     * milliseconds ({@code sent}, which the ingest benchmark's tenant maps as the device's time), a value {@code v}
+     * and padding up to the payload size.
+     */
+    private byte[] nextPayload() {
+        if (!json) {
+            return payload;
+        }
+        String head = "{\"sent\":" + System.currentTimeMillis() + ",\"v\":" + (sent % 100) + ",\"p\":\"";
+        int pad = Math.max(0, payload.length - head.length() - 2);
+        return (head + "x".repeat(pad) + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Connects on the given context and completes with the CONNACK; fails on any refusal. */
@@ -119,12 +135,13 @@ final class MqttDevice {
     }
 
     private byte[] publishFrame(int qos, int id) {
-        Buffer body = Buffer.buffer(topic.length + payload.length + 4);
+        byte[] p = nextPayload();
+        Buffer body = Buffer.buffer(topic.length + p.length + 4);
         string(body, topic);
         if (qos > 0) {
             body.appendShort((short) id);
         }
-        body.appendBytes(payload);
+        body.appendBytes(p);
         return frame(0x30 | qos << 1, body);
     }
 

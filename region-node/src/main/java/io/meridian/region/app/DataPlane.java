@@ -13,6 +13,9 @@ import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.ingest.LatestState;
 import io.meridian.region.ingest.RawStore;
 import io.meridian.region.registry.AdapterRegistryClients;
+import io.meridian.region.registry.TenantCheck;
+import io.meridian.region.ingest.TenantDataSettings;
+import io.meridian.region.egress.TenantExportPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -64,6 +67,10 @@ public final class DataPlane implements AutoCloseable {
 
         public Config withIngest(IngestConsumer.Settings settings) {
             return new Config(regionId, dataKeyspace, egressKeyspace, replication, settings, api, stateExpiry, stateMaxDevices);
+        }
+
+        public Config withApi(RegionDataApi.Config newApi) {
+            return new Config(regionId, dataKeyspace, egressKeyspace, replication, ingest, newApi, stateExpiry, stateMaxDevices);
         }
 
         public Map<String, Object> describe() {
@@ -121,6 +128,23 @@ public final class DataPlane implements AutoCloseable {
             state.close();
             throw e;
         }
+    }
+
+    /**
+     * The registry's check of a tenant's data settings ({@code ext.meridian}: payload mapping, retention, groups)
+     * and export policy ({@code ext.meridian.export}, which may only tighten the platform's defaults).
+     */
+    public static TenantCheck tenantCheck(PolicyRules rules) {
+        Objects.requireNonNull(rules, "rules must not be null");
+        return (tenantId, document) -> {
+            try {
+                TenantDataSettings.fromTenant(document);
+                TenantExportPolicy.read(tenantId, java.util.Optional.of(document), rules);
+                return java.util.Optional.empty();
+            } catch (IllegalArgumentException e) {
+                return java.util.Optional.of(e.getMessage());
+            }
+        };
     }
 
     private static IngestConsumer.Directory directory(AdapterRegistryClients registry) {

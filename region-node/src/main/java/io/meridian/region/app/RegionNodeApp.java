@@ -118,7 +118,7 @@ public final class RegionNodeApp {
         LOG.info("region node {}: readiness and metrics on http://127.0.0.1:{}/health/ready and /metrics", regionId, management.port());
         DeviceRegistry registry;
         try {
-            registry = DeviceRegistry.start(vertx, config).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+            registry = DeviceRegistry.start(vertx, config, DataPlane.tenantCheck(configs.policyRules())).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
             LOG.error("region node {} could not start its device registry", regionId, e);
             vertx.close();

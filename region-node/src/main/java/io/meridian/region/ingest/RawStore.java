@@ -57,6 +57,12 @@ public final class RawStore {
     private final Map<Kind, PreparedStatement> latest = new EnumMap<>(Kind.class);
     private final PreparedStatement insertHour;
     private final PreparedStatement insertReject;
+    /**
+     * Hour-index rows known to be written, so that a device's row is written once per hour instead of once per
+     * batch (which doubled the statements per record). Bounded: pruned to the last few hours.
+     */
+    private final java.util.Set<List<Object>> indexed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int MAX_INDEXED = 500_000;
 
     private RawStore(CqlSession session, String keyspace) {
         this.session = session;
@@ -188,14 +194,34 @@ public final class RawStore {
             BatchStatement statement = batch.build();
             writes.add(session.executeAsync(statement.size() == 1 ? statement.iterator().next() : statement).toCompletableFuture());
         }
-        hours.forEach((key, ttl) -> writes.add(session.executeAsync(insertHour.bind(key.get(0), key.get(1), key.get(2), key.get(3),
-                key.get(4), ttl)).toCompletableFuture()));
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+        List<List<Object>> newKeys = new ArrayList<>();
+        hours.forEach((key, ttl) -> {
+            if (!indexed.contains(key)) {
+                newKeys.add(key);
+                writes.add(session.executeAsync(insertHour.bind(key.get(0), key.get(1), key.get(2), key.get(3), key.get(4), ttl))
+                        .toCompletableFuture());
+            }
+        });
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenRun(() -> remember(newKeys));
     }
 
-    /** Writes one row on its own (after its batch was refused as invalid, to find the culprit). */
+    private void remember(List<List<Object>> keys) {
+        if (indexed.size() + keys.size() > MAX_INDEXED) {
+            Instant keep = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
+            indexed.removeIf(k -> ((Instant) k.get(0)).isBefore(keep));
+            if (indexed.size() + keys.size() > MAX_INDEXED) {
+                indexed.clear();
+            }
+        }
+        indexed.addAll(keys);
+    }
+
+    /** Writes one row and its hour-index entry on their own (after its batch was refused as invalid, to find the culprit). */
     public CompletionStage<Void> writeOne(RawRow row, int ttlSeconds) {
-        return session.executeAsync(bind(row, row.day(), ttlSeconds)).thenApply(rs -> null);
+        return session.executeAsync(bind(row, row.day(), ttlSeconds))
+                .thenCompose(rs -> session.executeAsync(insertHour.bind(row.arrived().truncatedTo(ChronoUnit.HOURS), row.tenantId(),
+                        row.kind().table(), row.deviceId(), row.day(), ttlSeconds)))
+                .thenApply(rs -> null);
     }
 
     /** Records a record that could not be stored, without its payload. Kept 30 days. */

@@ -30,16 +30,25 @@ import org.eclipse.hono.service.management.tenant.TenantWithId;
 final class CassandraTenantManagementService extends AbstractTenantManagementService {
 
     private final RegistryStore store;
+    private final TenantCheck check;
 
-    CassandraTenantManagementService(Vertx vertx, RegistryStore store) {
+    CassandraTenantManagementService(Vertx vertx, RegistryStore store, TenantCheck check) {
         super(vertx);
         this.store = store;
+        this.check = check;
+    }
+
+    /** Refuses a tenant whose document the rest of the node could not use, with 400 and the problem. */
+    private Future<Void> checked(String tenantId, Tenant tenant) {
+        Optional<String> problem = check.problem(tenantId, new io.vertx.core.json.JsonObject(RegistryJson.write(tenant)));
+        return problem.isEmpty() ? Future.succeededFuture()
+                : Future.failedFuture(new ClientErrorException(HttpURLConnection.HTTP_BAD_REQUEST, "tenant " + tenantId + ": " + problem.get()));
     }
 
     @Override
     protected Future<OperationResult<Id>> processCreateTenant(String tenantId, Tenant tenant, Span span) {
         List<String> claimed = new ArrayList<>();
-        return claimAll(tenantId, subjectDns(tenant), claimed)
+        return checked(tenantId, tenant).compose(ok -> claimAll(tenantId, subjectDns(tenant), claimed))
                 .compose(v -> store.createTenant(tenantId, RegistryJson.write(tenant)))
                 .recover(t -> releaseAll(tenantId, claimed).transform(r -> Future.failedFuture(t)))
                 .map(v -> OperationResult.ok(HttpURLConnection.HTTP_CREATED, Id.of(tenantId), Optional.empty(), Optional.of(v)));
@@ -55,7 +64,7 @@ final class CassandraTenantManagementService extends AbstractTenantManagementSer
 
     @Override
     protected Future<OperationResult<Void>> processUpdateTenant(String tenantId, Tenant tenant, Optional<String> resourceVersion, Span span) {
-        return store.readTenant(tenantId).compose(existing -> {
+        return checked(tenantId, tenant).compose(ok -> store.readTenant(tenantId)).compose(existing -> {
             if (existing.isEmpty()) {
                 return Future.failedFuture(notFound(tenantId));
             }

@@ -47,11 +47,21 @@ public final class DeviceRegistry {
      * @return a future that fails with the cause when Cassandra cannot be reached or the port cannot be bound
      */
     public static Future<DeviceRegistry> start(Vertx vertx, RegistryConfig config) {
-        return start(vertx, config, Clock.systemUTC());
+        return start(vertx, config, TenantCheck.NONE, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Vertx, RegistryConfig)}, refusing (400) a tenant that {@code check} finds a problem with. */
+    public static Future<DeviceRegistry> start(Vertx vertx, RegistryConfig config, TenantCheck check) {
+        return start(vertx, config, check, Clock.systemUTC());
     }
 
     /** As {@link #start(Vertx, RegistryConfig)}, checking token expiry against the given clock. */
     static Future<DeviceRegistry> start(Vertx vertx, RegistryConfig config, Clock clock) {
+        return start(vertx, config, TenantCheck.NONE, clock);
+    }
+
+    private static Future<DeviceRegistry> start(Vertx vertx, RegistryConfig config, TenantCheck check, Clock clock) {
+        Objects.requireNonNull(check, "check must not be null");
         Objects.requireNonNull(vertx, "vertx must not be null");
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
@@ -64,7 +74,7 @@ public final class DeviceRegistry {
                 throw e;
             }
         }).compose(opened -> {
-            RegistryHttpServer server = httpServer(vertx, config, clock, opened.store());
+            RegistryHttpServer server = httpServer(vertx, config, clock, opened.store(), check);
             return vertx.deployVerticle(server)
                     .map(id -> new DeviceRegistry(vertx, opened.session(), server, id, opened.store()))
                     .onFailure(t -> opened.session().closeAsync());
@@ -120,7 +130,7 @@ public final class DeviceRegistry {
         return builder.build();
     }
 
-    private static RegistryHttpServer httpServer(Vertx vertx, RegistryConfig config, Clock clock, RegistryStore store) {
+    private static RegistryHttpServer httpServer(Vertx vertx, RegistryConfig config, Clock clock, RegistryStore store, TenantCheck check) {
         Tracer tracer = NoopTracerFactory.create();
         HttpServiceConfigProperties http = new HttpServiceConfigProperties();
         http.setInsecurePortEnabled(true);
@@ -129,7 +139,7 @@ public final class DeviceRegistry {
         // authentication is ours: Keycloak bearer tokens, checked by ManagementAuthHandler
         http.setAuthenticationRequired(false);
 
-        var tenants = new CassandraTenantManagementService(vertx, store);
+        var tenants = new CassandraTenantManagementService(vertx, store, check);
         var tenantInfo = new DefaultTenantInformationService(tenants);
         var devices = new CassandraDeviceManagementService(vertx, store);
         devices.setTenantInformationService(tenantInfo);

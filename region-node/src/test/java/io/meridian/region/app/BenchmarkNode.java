@@ -1,5 +1,12 @@
 package io.meridian.region.app;
 
+import io.meridian.policy.model.PolicyRules;
+import io.meridian.region.api.RegionDataApi;
+import io.meridian.region.auth.TokenValidator;
+import io.meridian.region.ingest.IngestConsumer;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.process.StateDirectory;
 import io.meridian.local.service.Backend;
@@ -15,7 +22,6 @@ import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;
 import io.meridian.region.tracing.NodeTracing;
 import io.meridian.regions.RegionConfigs;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,15 +57,28 @@ public final class BenchmarkNode {
         CassandraService cassandra = federation.cassandra("eu-central");
         KeycloakService keycloak = (KeycloakService) federation.service(KeycloakService.NAME).orElseThrow();
         String kafka = federation.kafka("eu-central").bootstrapServers();
-        DeviceRegistry registry = DeviceRegistry.start(vertx, RegistryConfig.local("eu-central", "127.0.0.1", 0, cassandra.cqlAddress(),
-                cassandra.localDatacenter(), keycloak.issuer()).withBcryptCost(4)).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+        RegistryConfig rc = RegistryConfig.local("eu-central", "127.0.0.1", 0, cassandra.cqlAddress(), cassandra.localDatacenter(),
+                keycloak.issuer()).withBcryptCost(4);
+        PolicyRules rules = RegionConfigs.loadDefault().policyRules();
+        DeviceRegistry registry = DeviceRegistry.start(vertx, rc, DataPlane.tenantCheck(rules)).toCompletionStage().toCompletableFuture()
+                .get(2, TimeUnit.MINUTES);
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ManagementServer management = ManagementServer.start(vertx, "127.0.0.1", 0, meters, () -> true).toCompletionStage()
+                .toCompletableFuture().get(1, TimeUnit.MINUTES);
         MqttAdapter mqtt = MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0, InFlightLimits.DEFAULTS),
-                AdapterServices.create(vertx, kafka, registry.adapterClients(), tracing.tracer(), new SimpleMeterRegistry(), "eu-central", 0))
+                AdapterServices.create(vertx, kafka, registry.adapterClients(), tracing.tracer(), meters, "eu-central", 0))
                 .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+        // the data side as RegionNodeApp runs it: ingest to Cassandra, latest state, aggregates, the data API
+        DataPlane data = DataPlane.start(vertx, RegionNodeApp.dataConfig(RegionConfigs.loadDefault().require("eu-central"))
+                .withIngest(IngestConsumer.Settings.defaults(kafka, "eu-central")).withApi(new RegionDataApi.Config("127.0.0.1", 0)),
+                registry.session(), registry.adapterClients(), rules,
+                new TokenValidator(rc.jwksUri(), rc.issuer().toString(), rc.audience(), java.time.Clock.systemUTC()),
+                (tenant, metric, resolution, from, to, group, merge) -> List.of(), List.of(), meters);
         System.out.println("BENCHMARK NODE READY (pid " + ProcessHandle.current().pid() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); load tool arguments:");
         System.out.println("--mqtt-port " + mqtt.port() + " --registry http://127.0.0.1:" + registry.port() + " --token-url "
-                + keycloak.tokenEndpoint() + " --kafka " + kafka);
+                + keycloak.tokenEndpoint() + " --kafka " + kafka + " --ingest-metrics http://127.0.0.1:" + management.port() + "/metrics");
+        System.out.println("region data API on http://127.0.0.1:" + data.apiPort() + "/v1/");
         stopped.await();
     }
 }

@@ -247,6 +247,15 @@ class DataPlaneIT {
         assertProblem(node.get(base + "/aggregates?metric=temperature", admin), 400, "must name the destination jurisdiction");
         assertProblem(node.get("/v1/decisions", admin), 403, "compliance-officer");
         assertProblem(node.get("/v1/nothing-here", admin), 404, "not an operation");
+        // the registry refuses tenant settings the data side could not use, naming them
+        HttpResponse<String> badRetention = node.client.send("POST", node.registryUri("/v1/tenants/broken-1"), node.catalog,
+                "{\"ext\":{\"meridian\":{\"retention-days\":0}}}");
+        assertEquals(400, badRetention.statusCode(), badRetention.body());
+        assertTrue(badRetention.body().contains("retention-days must be between 1 and 3650, was 0"), badRetention.body());
+        HttpResponse<String> loosening = node.client.send("POST", node.registryUri("/v1/tenants/broken-2"), node.catalog,
+                "{\"ext\":{\"meridian\":{\"export\":{\"k\":2}}}}");
+        assertEquals(400, loosening.statusCode(), loosening.body());
+        assertTrue(loosening.body().contains("must not be below the default"), loosening.body());
         HttpResponse<String> openApi = node.get("/v1/openapi.json", null);
         assertEquals(200, openApi.statusCode());
         assertEquals("3.1.0", new JsonObject(openApi.body()).getString("openapi"));

@@ -61,7 +61,7 @@ final class DataTestNode implements AutoCloseable {
         this.region = region;
         RegistryConfig rc = RegistryConfig.local(region, "127.0.0.1", 0, cassandra.cqlAddress(), cassandra.localDatacenter(),
                 keycloak.issuer()).withBcryptCost(4);
-        registry = await(DeviceRegistry.start(vertx, rc));
+        registry = await(DeviceRegistry.start(vertx, rc, DataPlane.tenantCheck(RegionConfigs.loadDefault().policyRules())));
         mqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
                 AdapterServices.create(vertx, kafka, registry.adapterClients(), NoopTracerFactory.create(), meters)));
         // a short topic refresh, so that a new tenant's topic is read within a second
