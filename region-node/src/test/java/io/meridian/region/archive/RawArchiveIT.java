@@ -342,8 +342,13 @@ class RawArchiveIT {
         } finally {
             archiver.stop();
         }
-        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("meridian-archiver-eu-central")),
-                "stop must end the archiver's thread");
+        // the executor reports termination just before its worker thread returns: give the thread a bounded moment
+        List<Thread> archiverThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("meridian-archiver-eu-central")).toList();
+        for (Thread t : archiverThreads) {
+            t.join(10_000);
+        }
+        assertTrue(archiverThreads.stream().noneMatch(Thread::isAlive), "stop must end the archiver's thread");
     }
 
     /**
