@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A region node JVM ({@code io.meridian.region.app.RegionNodeApp <region>}) launched from the region-node
@@ -108,11 +109,31 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.http.tlsPort=" + settings.httpsPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-Dmeridian.dataApi.port=" + settings.dataApiPort());
+        Map<String, String> env = new LinkedHashMap<>();
+        Optional<Map<String, String>> s3 = readyIfAny(io.meridian.local.aws.S3MockService.NAME);
+        if (s3.isPresent()) {
+            // the region archive writes to the region's own bucket on the federation's S3 stand-in
+            cmd.add("-Dmeridian.archive.endpoint=" + s3.get().get("s3"));
+            cmd.add("-Dmeridian.archive.awsRegion=us-east-1");
+            env.put("MERIDIAN_ARCHIVE_ACCESS_KEY_ID", io.meridian.local.aws.AwsStandIn.ACCESS_KEY_ID);
+            env.put("MERIDIAN_ARCHIVE_SECRET_ACCESS_KEY", io.meridian.local.aws.AwsStandIn.SECRET_ACCESS_KEY);
+        } else {
+            // no S3 stand-in in this federation (some tests): the node runs without its hourly archive
+            cmd.add("-Dmeridian.archive.enabled=false");
+        }
         cmd.add("-cp");
         cmd.add(classpath(ServerRuntime.repoRoot()));
         cmd.add(MAIN_CLASS);
         cmd.add(region);
-        return ProcessSpec.of(name(), cmd, state().dataDirectory(name()));
+        return ProcessSpec.of(name(), cmd, state().dataDirectory(name())).withEnvironment(env);
+    }
+
+    private Optional<Map<String, String>> readyIfAny(String service) {
+        try {
+            return Optional.of(context.readyEndpoints(service, name()));
+        } catch (ServiceStartException e) {
+            return Optional.empty();
+        }
     }
 
     private String require(Map<String, String> endpoints, String key, String service) {

@@ -4,6 +4,8 @@ import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.http.HttpAdapter;
 import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
+import io.meridian.region.archive.ArchiveConfig;
+import io.meridian.region.archive.RawArchiver;
 import io.meridian.region.auth.TokenValidator;
 import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.registry.DeviceRegistry;
@@ -164,6 +166,24 @@ public final class RegionNodeApp {
         }
         LOG.info("region node {}: ingest from {} into keyspace {}; region data API on http://{}:{}/v1/", regionId,
                 dataConfig.ingest().bootstrap(), dataConfig.dataKeyspace(), dataConfig.api().bindAddress(), data.apiPort());
+        RawArchiver archiver;
+        try {
+            ArchiveConfig archiveConfig = ArchiveConfig.fromProperties(configs, regionId, System::getProperty, System::getenv);
+            archiveConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+            archiver = RawArchiver.open(registry.session(), archiveConfig, meters);
+            if (archiveConfig.enabled()) {
+                archiver.start();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("region node {} cannot archive its raw data: {}", regionId, e.getMessage(), e);
+            data.close();
+            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
+            awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+            vertx.close();
+            System.exit(1);
+            return;
+        }
         ready.set(true);
         LOG.info("region node {} ready", regionId);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -173,6 +193,7 @@ public final class RegionNodeApp {
             long t0 = System.nanoTime();
             awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
             awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+            archiver.stop();
             data.close();
             awaitQuietly(services.stop(), Duration.ofSeconds(10), "the command router");
             awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
