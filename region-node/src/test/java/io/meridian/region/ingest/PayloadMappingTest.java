@@ -93,8 +93,12 @@ class PayloadMappingTest {
     void aTenantWithoutSettings_getsTheDefaults() {
         TenantDataSettings s = TenantDataSettings.fromTenant(new JsonObject("{\"enabled\":true}"));
         assertEquals(TenantDataSettings.DEFAULTS, s);
-        assertEquals(Duration.ofDays(30), s.retention());
-        assertEquals(30 * 24 * 3600, s.ttlSeconds());
+        assertEquals(Duration.ofDays(90), s.retention());
+        assertEquals(90 * 24 * 3600, s.ttlSeconds());
+        // the platform's default retention (region-configs) applies to a tenant that sets none, not to one that does
+        assertEquals(Duration.ofDays(14), TenantDataSettings.fromTenant(new JsonObject("{}"), Duration.ofDays(14)).retention());
+        assertEquals(Duration.ofDays(3), TenantDataSettings.fromTenant(new JsonObject(
+                "{\"ext\":{\"meridian\":{\"retention-days\":3}}}"), Duration.ofDays(14)).retention());
         assertEquals(List.of(), s.groupLabels());
         assertEquals(Map.of("model", "classic"), TenantDataSettings.deviceLabels(new JsonObject(
                 "{\"ext\":{\"meridian\":{\"labels\":{\"model\":\"classic\"}}}}")));
