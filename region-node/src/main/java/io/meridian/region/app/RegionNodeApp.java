@@ -86,6 +86,15 @@ public final class RegionNodeApp {
             System.exit(1);
             return;
         }
+        ArchiveConfig archiveConfig;
+        try {
+            // validated before anything starts: a bucket of another region stops the node here
+            archiveConfig = ArchiveConfig.fromProperties(configs, regionId, System::getProperty, System::getenv);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            LOG.error("region node {} has an invalid archive configuration: {}", regionId, e.getMessage());
+            System.exit(1);
+            return;
+        }
         MqttAdapter.Config mqttConfig = mqttConfig(configs.require(regionId)).withTls(tls, mqttTlsPort(configs.require(regionId)));
         HttpAdapter.Config httpConfig = httpConfig(configs.require(regionId)).withTls(tls, httpTlsPort(configs.require(regionId)));
         LOG.info("region node {} starting the device registry and the MQTT and HTTP adapters with:", regionId);
@@ -94,6 +103,7 @@ public final class RegionNodeApp {
         httpConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         NodeTracing.Settings tracingSettings = NodeTracing.Settings.from(regionId, System::getProperty);
         tracingSettings.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+        archiveConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         NodeTracing tracing = NodeTracing.create(tracingSettings);
         LOG.info("  kafka.bootstrap = {}", kafkaBootstrap(configs.require(regionId)));
         LOG.info("  tls = {} ({}), clients trust {}", tls.directory(), tls.generated() ? "generated now" : "reused",
@@ -157,19 +167,13 @@ public final class RegionNodeApp {
                     new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters);
         } catch (Exception e) {
             LOG.error("region node {} could not start its ingest and data API", regionId, e);
-            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
-            awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
-            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
-            vertx.close();
-            System.exit(1);
+            stopAndExit(vertx, http, mqtt, registry);
             return;
         }
         LOG.info("region node {}: ingest from {} into keyspace {}; region data API on http://{}:{}/v1/", regionId,
                 dataConfig.ingest().bootstrap(), dataConfig.dataKeyspace(), dataConfig.api().bindAddress(), data.apiPort());
         RawArchiver archiver;
         try {
-            ArchiveConfig archiveConfig = ArchiveConfig.fromProperties(configs, regionId, System::getProperty, System::getenv);
-            archiveConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
             archiver = RawArchiver.open(registry.session(), archiveConfig, meters);
             if (archiveConfig.enabled()) {
                 archiver.start();
@@ -177,11 +181,7 @@ public final class RegionNodeApp {
         } catch (RuntimeException e) {
             LOG.error("region node {} cannot archive its raw data: {}", regionId, e.getMessage(), e);
             data.close();
-            awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
-            awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
-            awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
-            vertx.close();
-            System.exit(1);
+            stopAndExit(vertx, http, mqtt, registry);
             return;
         }
         ready.set(true);
@@ -206,6 +206,15 @@ public final class RegionNodeApp {
             stopped.countDown();
         }, "region-node-shutdown"));
         stopped.await();
+    }
+
+    /** After a failed start: stops what started, in order, and exits with status 1. */
+    private static void stopAndExit(Vertx vertx, HttpAdapter http, MqttAdapter mqtt, DeviceRegistry registry) {
+        awaitQuietly(http.stop(), Duration.ofSeconds(10), "the HTTP adapter");
+        awaitQuietly(mqtt.stop(), Duration.ofSeconds(10), "the MQTT adapter");
+        awaitQuietly(registry.stop(), Duration.ofSeconds(20), "the device registry");
+        vertx.close();
+        System.exit(1);
     }
 
     private static void awaitQuietly(io.vertx.core.Future<Void> future, Duration timeout, String what) {

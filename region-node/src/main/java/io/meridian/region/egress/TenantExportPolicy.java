@@ -5,12 +5,12 @@ import io.meridian.policy.model.ExportPolicy;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.PolicyRules;
 import io.meridian.policy.model.TenantResidencyPolicy;
+import io.meridian.region.ingest.TenantDataSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -41,7 +41,7 @@ public final class TenantExportPolicy {
      */
     public static TenantResidencyPolicy read(String tenantId, Optional<JsonObject> tenantDocument, PolicyRules rules) {
         Objects.requireNonNull(rules, "rules must not be null");
-        JsonObject export = tenantDocument.map(d -> child(child(child(d, "ext"), "meridian"), "export")).orElse(null);
+        JsonObject export = tenantDocument.map(d -> TenantDataSettings.object(TenantDataSettings.object(TenantDataSettings.object(d, "ext"), "meridian"), "export")).orElse(null);
         if (export == null) {
             return TenantResidencyPolicy.defaults(tenantId);
         }
@@ -49,25 +49,6 @@ public final class TenantExportPolicy {
                 integer(export, "k"), duration(export, "min-window"), integer(export, "max-geohash-precision"),
                 strings(export, "allowed-labels"));
         return TenantResidencyPolicy.of(tenantId, AllocationPolicy.proximity(), policy).validateAgainst(rules);
-    }
-
-    private static JsonObject child(JsonObject parent, String field) {
-        if (parent == null) {
-            return null;
-        }
-        Object value = parent.getValue(field);
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof JsonObject o) {
-            return o;
-        }
-        if (value instanceof Map<?, ?> m) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> map = (Map<String, Object>) m;
-            return new JsonObject(map);
-        }
-        throw new IllegalArgumentException("export setting " + field + " must be a JSON object, was " + value);
     }
 
     private static Set<Jurisdiction> jurisdictions(JsonObject export, String field) {

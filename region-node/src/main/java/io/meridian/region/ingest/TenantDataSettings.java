@@ -129,7 +129,13 @@ public record TenantDataSettings(Duration retention, PayloadMapping mapping, int
         return out;
     }
 
-    static JsonObject object(JsonObject parent, String field) {
+    /**
+     * The object at {@code field} of {@code parent} (Hono hands {@code ext} on as a map or a JsonObject), or null
+     * when either is absent.
+     *
+     * @throws IllegalArgumentException when the field holds something other than an object
+     */
+    public static JsonObject object(JsonObject parent, String field) {
         if (parent == null) {
             return null;
         }
