@@ -50,7 +50,7 @@ public final class AggregateQueryLoad {
         String secret = o.getOrDefault("secret", client + "-dev-secret");
         int runs = Integer.parseInt(o.getOrDefault("runs", "300"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "50"));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         String form = "grant_type=client_credentials&client_id=" + URLEncoder.encode(client, StandardCharsets.UTF_8) + "&client_secret="
                 + URLEncoder.encode(secret, StandardCharsets.UTF_8);
         HttpResponse<String> t = http.send(HttpRequest.newBuilder(tokenUrl).header("Content-Type", "application/x-www-form-urlencoded")

@@ -29,7 +29,7 @@ final class IngestProbe {
     record Scrape(long nanoTime, double stored, TreeMap<Double, Double> buckets) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final URI metrics;
 
     IngestProbe(URI metrics) {

@@ -23,7 +23,13 @@ public final class RegistryClient {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * HTTP/1.1 only: the JDK client otherwise offers an h2c upgrade to plain-HTTP servers, and one such exchange
+     * with the node's management port stalled mid-body for 15 minutes in a CI run (the request timeout only
+     * covers the headers).
+     */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     /** An access token for a demo user (password grant through the CLI client). */
     public String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws IOException, InterruptedException {
@@ -54,8 +60,16 @@ public final class RegistryClient {
         return new JsonObject(response.body()).getString("access_token");
     }
 
+    /** Sends and waits for the whole response, body included, at most twice {@link #TIMEOUT}. */
     public HttpResponse<String> send(String method, URI uri, String token, String body, String... headers) throws IOException, InterruptedException {
-        return http.send(request(method, uri, token, body, headers), HttpResponse.BodyHandlers.ofString());
+        try {
+            return http.sendAsync(request(method, uri, token, body, headers), HttpResponse.BodyHandlers.ofString())
+                    .get(TIMEOUT.toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(method + " " + uri + " failed", e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException(method + " " + uri + " gave no complete response within " + TIMEOUT.multipliedBy(2), e);
+        }
     }
 
     CompletableFuture<HttpResponse<String>> sendAsync(String method, URI uri, String token, String body, String... headers) {
