@@ -301,12 +301,17 @@ public final class IngestConsumer implements AutoCloseable {
             await(reject);
         }
         Instant stored = Instant.now();
+        // tallied per batch: a meter lookup per record would sit on the hot path
+        Map<String, Integer> perKind = new HashMap<>(4);
+        Map<String, Integer> flagged = new HashMap<>(4);
         for (Ingested i : batch) {
             adapterLatency.record(Duration.between(i.row().arrived(), stored));
             i.parsed().eventTime().ifPresent(t -> deviceLatency.record(Duration.between(t, stored)));
-            meters.counter("meridian.ingest.records", "kind", i.row().kind().table()).increment();
-            i.row().parseError().ifPresent(p -> meters.counter("meridian.ingest.flagged", "reason", p.substring(0, p.indexOf(':'))).increment());
+            perKind.merge(i.row().kind().table(), 1, Integer::sum);
+            i.row().parseError().ifPresent(p -> flagged.merge(p.substring(0, p.indexOf(':')), 1, Integer::sum));
         }
+        perKind.forEach((kind, n) -> meters.counter("meridian.ingest.records", "kind", kind).increment(n));
+        flagged.forEach((reason, n) -> meters.counter("meridian.ingest.flagged", "reason", reason).increment(n));
         for (Listener listener : listeners) {
             try {
                 listener.stored(batch);
