@@ -131,8 +131,8 @@ class DataPlaneIT {
         JsonObject body = new JsonObject(state.body());
         assertEquals("latest-state", body.getString("source"));
         // The latest state is the newest by event time (here the adapter's creation-time, as the tenant maps no device
-        // time), ties going to the later record in the partition. With QoS 1 messages in flight together, Hono's
-        // adapter may hand them to Kafka in another order than they were published, so the expectation comes from
+        // time), ties going to the later record in the partition. With QoS 1 messages in flight together, our MQTT
+        // adapter (asynchronous lookups per message) may hand them to Kafka in another order than they were published, so the expectation comes from
         // the stored rows, not from the publish order.
         List<Row> lamp2 = rows("telemetry", "lamp-2");
         Row newest = lamp2.stream().max(java.util.Comparator.comparing((Row r) -> r.getInstant("ts"))
