@@ -11,7 +11,7 @@ import io.meridian.policy.model.DataCategory;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
 import io.meridian.policy.model.TenantResidencyPolicy;
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import io.meridian.region.egress.CassandraDecisionLog;
 import io.meridian.region.egress.EgressGate;
 import io.meridian.region.egress.TenantExportPolicy;

@@ -8,7 +8,7 @@ import io.meridian.region.aggregate.AggregateStore;
 import io.meridian.region.aggregate.Aggregator;
 import io.meridian.region.aggregate.IngestAggregation;
 import io.meridian.region.api.RegionDataApi;
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import io.meridian.region.egress.CassandraDecisionLog;
 import io.meridian.region.egress.EgressGate;
 import io.meridian.region.ingest.IngestConsumer;

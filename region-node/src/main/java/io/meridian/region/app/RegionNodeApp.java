@@ -6,7 +6,7 @@ import io.meridian.region.adapter.mqtt.InFlightLimits;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
 import io.meridian.region.archive.ArchiveConfig;
 import io.meridian.region.archive.RawArchiver;
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryConfig;

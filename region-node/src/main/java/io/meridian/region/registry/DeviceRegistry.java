@@ -1,6 +1,6 @@
 package io.meridian.region.registry;
 
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;

@@ -1,6 +1,6 @@
 package io.meridian.region.registry;
 
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;

@@ -2,7 +2,7 @@ package io.meridian.region.app;
 
 import io.meridian.policy.model.PolicyRules;
 import io.meridian.region.api.RegionDataApi;
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import io.meridian.region.ingest.IngestConsumer;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;

@@ -8,7 +8,7 @@ import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.regions.RegionConfigs;
 import io.meridian.region.adapter.AdapterServices;
 import io.meridian.region.adapter.mqtt.MqttAdapter;
-import io.meridian.region.auth.TokenValidator;
+import io.meridian.auth.TokenValidator;
 import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.registry.DeviceRegistry;
 import io.meridian.region.registry.RegistryClient;

@@ -1,4 +1,4 @@
-package io.meridian.region.auth;
+package io.meridian.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.meridian.region.auth;
+package io.meridian.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
