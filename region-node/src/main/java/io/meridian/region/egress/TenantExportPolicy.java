@@ -2,23 +2,17 @@ package io.meridian.region.egress;
 
 import io.meridian.policy.model.AllocationPolicy;
 import io.meridian.policy.model.ExportPolicy;
-import io.meridian.policy.model.Jurisdiction;
+import io.meridian.policy.model.ExportPolicySettings;
 import io.meridian.policy.model.PolicyRules;
 import io.meridian.policy.model.TenantResidencyPolicy;
 import io.meridian.region.ingest.TenantDataSettings;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Set;
 
 /**
- * Reads a tenant's export policy from its registry entry (Hono's Tenant JSON, {@code ext.meridian.export}), the
- * form the catalog pushes:
+ * Reads a tenant's export policy from its registry entry (Hono's Tenant JSON, {@code ext.meridian.export}), in
+ * residency-policy's {@link ExportPolicySettings} form, which the catalog pushes:
  *
  * <pre>
  * "export": { "allowed-destinations": ["ZA"], "sccs-in-place": [], "k": 20, "min-window": "PT1H",
@@ -45,58 +39,7 @@ public final class TenantExportPolicy {
         if (export == null) {
             return TenantResidencyPolicy.defaults(tenantId);
         }
-        ExportPolicy policy = new ExportPolicy(jurisdictions(export, "allowed-destinations"), jurisdictions(export, "sccs-in-place"),
-                integer(export, "k"), duration(export, "min-window"), integer(export, "max-geohash-precision"),
-                strings(export, "allowed-labels"));
+        ExportPolicy policy = ExportPolicySettings.read(export.getMap());
         return TenantResidencyPolicy.of(tenantId, AllocationPolicy.proximity(), policy).validateAgainst(rules);
-    }
-
-    private static Set<Jurisdiction> jurisdictions(JsonObject export, String field) {
-        Set<Jurisdiction> out = new LinkedHashSet<>();
-        for (String code : strings(export, field)) {
-            out.add(Jurisdiction.of(code));
-        }
-        return out;
-    }
-
-    private static Set<String> strings(JsonObject export, String field) {
-        Object value = export.getValue(field);
-        if (value == null) {
-            return Set.of();
-        }
-        if (!(value instanceof JsonArray array)) {
-            throw new IllegalArgumentException("export setting " + field + " must be an array of strings, was " + value);
-        }
-        Set<String> out = new LinkedHashSet<>();
-        for (Object v : array) {
-            if (!(v instanceof String s)) {
-                throw new IllegalArgumentException("export setting " + field + " must hold only strings, was " + v);
-            }
-            out.add(s);
-        }
-        return out;
-    }
-
-    private static OptionalInt integer(JsonObject export, String field) {
-        Object value = export.getValue(field);
-        if (value == null) {
-            return OptionalInt.empty();
-        }
-        if (value instanceof Integer || value instanceof Long) {
-            return OptionalInt.of(Math.toIntExact(((Number) value).longValue()));
-        }
-        throw new IllegalArgumentException("export setting " + field + " must be an integer, was " + value);
-    }
-
-    private static Optional<Duration> duration(JsonObject export, String field) {
-        Object value = export.getValue(field);
-        if (value == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Duration.parse(String.valueOf(value)));
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("export setting " + field + " must be an ISO-8601 duration such as PT15M, was " + value);
-        }
     }
 }
