@@ -111,6 +111,17 @@ public final class RegionAllocator {
         return new Allocation(chosen.id(), chosen.location().distanceKm(device), skipped, permitted.size());
     }
 
+    /**
+     * Whether a policy lets a device live in a region (re-homing checks this).
+     *
+     * @throws IllegalArgumentException when the region is not one of the allocator's
+     */
+    public boolean permits(AllocationPolicy policy, RegionId region) {
+        Objects.requireNonNull(policy, "policy must not be null");
+        return permits(policy, regions.stream().filter(r -> r.id().equals(region)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown region " + region)));
+    }
+
     private static boolean permits(AllocationPolicy policy, RegionConfig region) {
         if (policy instanceof AllocationPolicy.PinnedJurisdiction pinned) {
             return pinned.jurisdictions().contains(region.jurisdiction());

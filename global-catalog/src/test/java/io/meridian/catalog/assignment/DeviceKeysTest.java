@@ -57,4 +57,23 @@ class DeviceKeysTest {
                 .contains("key ids must be"));
         assertFalse(new DeviceKeys("k1", Map.of("k1", K1)).toString().contains("0123456789"));
     }
+
+    @Test
+    void sealedDeviceIds_openOnlyForTheirTenant_andAcrossARotation() {
+        DeviceKeys old = new DeviceKeys("k1", java.util.Map.of("k1", new byte[32]));
+        byte[] sealed = old.seal("lampco", "lamp-17");
+        String asText = new String(sealed, java.nio.charset.StandardCharsets.ISO_8859_1);
+        org.junit.jupiter.api.Assertions.assertFalse(asText.contains("lamp-17"), "the id is not in the sealed bytes");
+        org.junit.jupiter.api.Assertions.assertEquals("lamp-17", old.open("lampco", sealed));
+        byte[] second = new byte[32];
+        second[0] = 1;
+        DeviceKeys rotated = new DeviceKeys("k2", java.util.Map.of("k1", new byte[32], "k2", second));
+        org.junit.jupiter.api.Assertions.assertEquals("lamp-17", rotated.open("lampco", sealed), "an old key still opens during a rotation");
+        org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> old.open("carehome", sealed)).getMessage().contains("does not open"));
+        DeviceKeys without = new DeviceKeys("k2", java.util.Map.of("k2", second));
+        org.junit.jupiter.api.Assertions.assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> without.open("lampco", sealed)).getMessage().contains("not configured"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> old.open("lampco", new byte[] {3, 1, 2}));
+    }
 }
