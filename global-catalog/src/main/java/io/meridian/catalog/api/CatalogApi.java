@@ -113,6 +113,11 @@ public final class CatalogApi extends AbstractVerticle {
         router.get("/v1/openapi.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(Buffer.buffer(openApi)));
         router.get("/health/ready").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
         router.post("/v1/bootstrap").handler(this::bootstrap);
+        if (meters instanceof io.micrometer.prometheus.PrometheusMeterRegistry prometheus) {
+            router.get("/metrics").handler(ctx -> ctx.vertx().<String>executeBlocking(prometheus::scrape, false)
+                    .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4").end(text))
+                    .onFailure(ctx::fail));
+        }
         router.get("/v1/regions").handler(ctx -> authorized(ctx, Optional.empty(), (c, b) -> completed(directory.regions())));
         router.put("/v1/tenants/:tenant").handler(ctx -> authorized(ctx, tenant(ctx), (c, body) -> service.putTenant(tenant(ctx).get(), object(body))
                 .thenApply(e -> {
