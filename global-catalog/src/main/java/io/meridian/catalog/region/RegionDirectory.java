@@ -95,7 +95,7 @@ public final class RegionDirectory implements AutoCloseable {
     private final Duration checkTimeout;
     private final Clock clock;
     private final Map<RegionId, Health> health = new LinkedHashMap<>();
-    private final Set<RegionId> checking = new LinkedHashSet<>();
+    private final Map<RegionId, CompletableFuture<Void>> checking = new LinkedHashMap<>();
     private final List<UpListener> listeners = new CopyOnWriteArrayList<>();
     private HttpClient http;
     private ScheduledExecutorService poller;
@@ -295,8 +295,8 @@ public final class RegionDirectory implements AutoCloseable {
     }
 
     /**
-     * Checks every region once now, beside the periodic rounds (a region whose check is already under way is left to
-     * it).
+     * Checks every region once now, beside the periodic rounds (for a region whose check is already under way, waits for
+     * that one).
      *
      * @return completes when this round's checks have been recorded; never fails
      * @throws IllegalStateException when the directory was not started
@@ -331,15 +331,18 @@ public final class RegionDirectory implements AutoCloseable {
     }
 
     private CompletableFuture<Void> check(HttpClient client, RegionId id) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (checking) {
-            if (!checking.add(id)) {
-                return CompletableFuture.completedFuture(null);
+            CompletableFuture<Void> current = checking.get(id);
+            if (current != null) {
+                return current; // one check per region at a time: a slow region never piles up requests
             }
+            checking.put(id, done);
         }
-        CompletableFuture<Void> done;
+        CompletableFuture<Void> exchange;
         try {
             HttpRequest request = HttpRequest.newBuilder(endpoints.get(id).health()).timeout(checkTimeout).GET().build();
-            done = client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            exchange = client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
                     .orTimeout(checkTimeout.toMillis(), TimeUnit.MILLISECONDS) // the whole exchange, not only the headers
                     .handle((response, error) -> {
                         if (error != null) {
@@ -353,13 +356,15 @@ public final class RegionDirectory implements AutoCloseable {
                     });
         } catch (RuntimeException e) {
             record(id, Optional.of(describe(e)));
-            done = CompletableFuture.completedFuture(null);
+            exchange = CompletableFuture.completedFuture(null);
         }
-        return done.whenComplete((v, e) -> {
+        exchange.whenComplete((v, e) -> {
             synchronized (checking) {
                 checking.remove(id);
             }
+            done.complete(null);
         });
+        return done;
     }
 
     private String describe(Throwable error) {
