@@ -372,6 +372,10 @@ public final class RegionDirectory implements AutoCloseable {
         if (e instanceof TimeoutException || e instanceof java.net.http.HttpTimeoutException) {
             return "no answer within " + checkTimeout.toMillis() + " ms";
         }
+        if (e instanceof java.net.ConnectException) {
+            // the JDK client reports a refused connection as a ConnectException wrapping ClosedChannelException
+            return "ConnectException: nothing answered at the health URI (connection refused or closed)";
+        }
         String message = e.getMessage();
         if (message == null && e.getCause() != null) {
             message = e.getCause().toString();

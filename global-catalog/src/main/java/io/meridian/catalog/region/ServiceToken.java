@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * The catalog's access token for the regions' registries: a client-credentials grant of the {@code catalog} client at
  * Keycloak's token endpoint. The token is cached and reused until {@link #EARLY_REFRESH} before it expires; then (or
  * after a registry refused it) the next caller fetches a new one. Thread-safe: callers that need a token while one is
- * being fetched share that fetch, so at most one request to Keycloak is in flight.
+ * being fetched share that fetch, so at most one request to Keycloak is in flight. A token that lives 30 s or less is
+ * never reused (each call fetches, still one at a time): configure the client's token lifespan well above that.
  *
  * <p>The client secret never appears in messages or {@link #toString()}.
  */
