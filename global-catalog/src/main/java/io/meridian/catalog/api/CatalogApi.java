@@ -114,7 +114,7 @@ public final class CatalogApi extends AbstractVerticle {
         router.get("/health/ready").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
         router.post("/v1/bootstrap").handler(this::bootstrap);
         if (meters instanceof io.micrometer.prometheus.PrometheusMeterRegistry prometheus) {
-            router.get("/metrics").handler(ctx -> ctx.vertx().<String>executeBlocking(prometheus::scrape, false)
+            router.get("/metrics").handler(ctx -> ctx.vertx().executeBlocking((java.util.concurrent.Callable<String>) prometheus::scrape, false)
                     .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4").end(text))
                     .onFailure(ctx::fail));
         }

@@ -6,6 +6,7 @@ import io.meridian.catalog.api.CatalogApi;
 import io.meridian.catalog.assignment.DeviceKeys;
 import io.meridian.catalog.assignment.DeviceLocations;
 import io.meridian.catalog.assignment.RegionAllocator;
+import io.meridian.catalog.region.TenantSync;
 import io.meridian.catalog.service.CatalogService;
 import io.meridian.catalog.store.CatalogStore;
 import io.meridian.catalog.store.NearCache;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The catalog, composed: its store and near cache, the service, the API, and two background jobs — the repair of
- * half-done registrations, and the push of tenants to regions that lack their current revision (periodically,
- * and at once when a region comes back up). {@link CatalogApp} starts it as a process; tests start it in their JVM.
+ * half-done registrations, and the push of tenants to regions that lack their current revision ({@link TenantSync}:
+ * periodically, and at once when a region comes back up). {@link CatalogApp} starts it as a process; tests start it in their JVM.
  */
 public final class Catalog implements AutoCloseable {
 
@@ -35,9 +36,7 @@ public final class Catalog implements AutoCloseable {
     private final CatalogApi api;
     private final RegionSide regions;
     private final long repairTimer;
-    private final long catchUpTimer;
     private final AtomicBoolean repairing = new AtomicBoolean();
-    private final java.util.Set<RegionId> catchingUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Catalog(Vertx vertx, CatalogConfig config, CatalogStore store, NearCache near, CatalogService service, CatalogApi api, RegionSide regions) {
         this.vertx = vertx;
@@ -46,15 +45,18 @@ public final class Catalog implements AutoCloseable {
         this.service = service;
         this.api = api;
         this.regions = regions;
-        regions.onUp(this::catchUp);
-        this.repairTimer = vertx.setPeriodic(config.repairPeriod().toMillis(), id -> repair());
-        this.catchUpTimer = vertx.setPeriodic(config.catchUpPeriod().toMillis(), id -> {
-            for (RegionId r : regions.ids()) {
-                if (!regions.down().contains(r)) {
-                    catchUp(r);
-                }
+        regions.startCatchUp(new TenantSync.TenantSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<java.util.List<TenantSync.PendingPush>> pending(RegionId region) {
+                return service.pendingPushes(region);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> pushed(String tenantId, RegionId region, long revision) {
+                return service.pushed(tenantId, region, revision);
             }
         });
+        this.repairTimer = vertx.setPeriodic(config.repairPeriod().toMillis(), id -> repair());
     }
 
     /**
@@ -94,21 +96,6 @@ public final class Catalog implements AutoCloseable {
         });
     }
 
-    /** Pushes the tenants a region lacks (one run per region at a time). */
-    public void catchUp(RegionId region) {
-        if (!catchingUp.add(region)) {
-            return;
-        }
-        service.catchUp(region).whenComplete((counts, e) -> {
-            catchingUp.remove(region);
-            if (e != null) {
-                LOG.warn("catch-up of {} failed: {}", region, e.toString());
-            } else if (counts[0] + counts[1] > 0) {
-                LOG.info("catch-up of {}: {} tenants pushed, {} failed", region, counts[0], counts[1]);
-            }
-        });
-    }
-
     public int port() {
         return api.port();
     }
@@ -128,7 +115,6 @@ public final class Catalog implements AutoCloseable {
     @Override
     public void close() {
         vertx.cancelTimer(repairTimer);
-        vertx.cancelTimer(catchUpTimer);
         try {
             vertx.undeploy(api.deploymentID()).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -92,7 +92,7 @@ public final class CatalogApp {
 
         RegionDirectory directory = directory(configs, System::getProperty);
         ServiceToken token = new ServiceToken(URI.create(issuer + "/protocol/openid-connect/token"), "catalog", clientSecret);
-        CatalogRegions regions = new CatalogRegions(directory, new RegionRegistryClient(directory, token));
+        CatalogRegions regions = new CatalogRegions(directory, new RegionRegistryClient(directory, token), config.catchUpPeriod());
         directory.start();
 
         String[] hostPort = contact.split(":");

@@ -4,6 +4,7 @@ import io.meridian.catalog.region.RegionDirectory;
 import io.meridian.catalog.region.RegionEndpoints;
 import io.meridian.catalog.region.RegionRegistryClient;
 import io.meridian.catalog.region.RegistryCallException;
+import io.meridian.catalog.region.TenantSync;
 import io.meridian.catalog.service.Regions;
 import io.meridian.policy.model.RegionId;
 import io.meridian.regions.RegionConfig;
@@ -16,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -28,10 +28,16 @@ public final class CatalogRegions implements RegionSide {
 
     private final RegionDirectory directory;
     private final RegionRegistryClient registry;
+    private final java.time.Duration catchUpPeriod;
+    private TenantSync sync;
 
-    public CatalogRegions(RegionDirectory directory, RegionRegistryClient registry) {
+    /**
+     * @param catchUpPeriod how often every region that is up is checked for tenants it lacks
+     */
+    public CatalogRegions(RegionDirectory directory, RegionRegistryClient registry, java.time.Duration catchUpPeriod) {
         this.directory = Objects.requireNonNull(directory, "directory must not be null");
         this.registry = Objects.requireNonNull(registry, "registry must not be null");
+        this.catchUpPeriod = Objects.requireNonNull(catchUpPeriod, "catchUpPeriod must not be null");
     }
 
     public RegionDirectory directory() {
@@ -102,12 +108,19 @@ public final class CatalogRegions implements RegionSide {
     }
 
     @Override
-    public void onUp(Consumer<RegionId> listener) {
-        directory.onUp((region, previous) -> listener.accept(region));
+    public synchronized void startCatchUp(TenantSync.TenantSource tenants) {
+        if (sync != null) {
+            throw new IllegalStateException("the tenants' catch-up must be started once");
+        }
+        sync = new TenantSync(directory, registry, tenants, catchUpPeriod, java.time.Clock.systemUTC());
+        sync.start();
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (sync != null) {
+            sync.close();
+        }
         directory.close();
     }
 }

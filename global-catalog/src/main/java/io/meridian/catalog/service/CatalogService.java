@@ -178,15 +178,22 @@ public final class CatalogService {
         });
     }
 
-    /** The tenants one region does not hold at their current revision: what the catch-up pushes. */
-    public CompletionStage<List<String>> pendingPushes(RegionId region) {
+    /**
+     * The tenants one region does not hold at their current revision, rendered for its registry: what the catch-up
+     * ({@link io.meridian.catalog.region.TenantSync}) pushes when the region returns, and on its periodic sweep.
+     */
+    public CompletionStage<List<io.meridian.catalog.region.TenantSync.PendingPush>> pendingPushes(RegionId region) {
         return store.tenants().thenCompose(rows -> {
-            List<CompletableFuture<Optional<String>>> checks = new ArrayList<>();
+            List<CompletableFuture<Optional<io.meridian.catalog.region.TenantSync.PendingPush>>> checks = new ArrayList<>();
             for (CatalogStore.TenantRow row : rows) {
                 checks.add(store.syncs(row.tenantId()).thenApply(s -> {
                     CatalogStore.RegionSync sync = s.get(region.value());
-                    boolean current = sync != null && sync.error().isEmpty() && sync.revision() >= row.revision();
-                    return current ? Optional.<String>empty() : Optional.of(row.tenantId());
+                    if (sync != null && sync.error().isEmpty() && sync.revision() >= row.revision()) {
+                        return Optional.<io.meridian.catalog.region.TenantSync.PendingPush>empty();
+                    }
+                    TenantSpec spec = TenantSpec.fromJson(row.tenantId(), new JsonObject(row.spec()), rules, defaultRetention);
+                    return Optional.of(new io.meridian.catalog.region.TenantSync.PendingPush(row.tenantId(), row.revision(),
+                            spec.toHonoTenant(row.revision())));
                 }).toCompletableFuture());
             }
             return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
@@ -194,19 +201,9 @@ public final class CatalogService {
         });
     }
 
-    /** Pushes every pending tenant to a region; completes with how many were pushed and how many failed. */
-    public CompletionStage<int[]> catchUp(RegionId region) {
-        return pendingPushes(region).thenCompose(tenants -> {
-            int[] counts = new int[2];
-            CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-            for (String t : tenants) {
-                chain = chain.thenCompose(v -> push(t, region).handle((x, e) -> {
-                    counts[e == null ? 0 : 1]++;
-                    return null;
-                }));
-            }
-            return chain.thenApply(v -> counts);
-        });
+    /** Records that a region now holds a tenant's revision (the catch-up's callback). */
+    public CompletionStage<Void> pushed(String tenantId, RegionId region, long revision) {
+        return store.recordSync(tenantId, region.value(), revision, clock.instant(), Optional.empty());
     }
 
     // ------------------------------------------------------------------ devices

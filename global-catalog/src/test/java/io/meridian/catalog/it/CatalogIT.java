@@ -42,7 +42,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -578,8 +577,8 @@ class CatalogIT {
             }
 
             @Override
-            public void onUp(Consumer<RegionId> listener) {
-                real.onUp(listener);
+            public void startCatchUp(io.meridian.catalog.region.TenantSync.TenantSource tenants) {
+                real.startCatchUp(tenants);
             }
 
             @Override

@@ -100,7 +100,7 @@ final class CatalogRig implements AutoCloseable {
         }
         RegionDirectory dir = directory.build();
         ServiceToken token = new ServiceToken(keycloak.tokenEndpoint(), MeridianRealm.CATALOG_CLIENT, MeridianRealm.CATALOG_SECRET);
-        regions = new CatalogRegions(dir, new RegionRegistryClient(dir, token));
+        regions = new CatalogRegions(dir, new RegionRegistryClient(dir, token), Duration.ofSeconds(5));
         dir.start();
         dir.checkNow().get();
         dir.checkNow().get(); // two failed checks make an absent region DOWN
