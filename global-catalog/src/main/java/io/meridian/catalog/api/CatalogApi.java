@@ -167,8 +167,14 @@ public final class CatalogApi extends AbstractVerticle {
                     ctx.response().setStatusCode(204);
                     return null;
                 })));
-        router.route().last().handler(ctx -> problem(ctx, new CatalogProblem(404, "Not Found", ctx.request().method() + " " + ctx.request().path()
-                + " is not an operation of the catalog API; see /v1/openapi.json")));
+        List<java.util.regex.Pattern> paths = router.getRoutes().stream().map(io.vertx.ext.web.Route::getPath).filter(Objects::nonNull).distinct()
+                .map(p -> java.util.regex.Pattern.compile(p.replaceAll(":[a-z]+", "[^/]+"))).toList();
+        router.route().last().handler(ctx -> {
+            boolean known = paths.stream().anyMatch(p -> p.matcher(ctx.request().path()).matches());
+            problem(ctx, known ? new CatalogProblem(405, "Method Not Allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()
+                    + "; see /v1/openapi.json") : new CatalogProblem(404, "Not Found", ctx.request().method() + " " + ctx.request().path()
+                    + " is not an operation of the catalog API; see /v1/openapi.json"));
+        });
         router.errorHandler(405, ctx -> problem(ctx, new CatalogProblem(405, "Method Not Allowed",
                 ctx.request().method() + " is not allowed on " + ctx.request().path())));
         router.errorHandler(413, ctx -> problem(ctx, new CatalogProblem(413, "Payload Too Large", "the request body is larger than " + MAX_BODY + " bytes")));

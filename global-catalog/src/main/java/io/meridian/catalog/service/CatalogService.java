@@ -616,7 +616,8 @@ public final class CatalogService {
             Throwable cause = e == null ? null : unwrap(e);
             String outcome = e == null ? "ok" : cause instanceof CatalogProblem p ? String.valueOf(p.status()) : "error";
             Optional<String> region = json == null ? Optional.empty() : Optional.ofNullable(json.getString("region"));
-            String detail = cause == null ? "" : String.valueOf(cause.getMessage());
+            // the title only: a problem's detail may name the device, and the log is replicated everywhere
+            String detail = cause == null ? "" : cause instanceof CatalogProblem p ? p.title() : cause.getClass().getSimpleName();
             CompletionStage<JsonObject> result = store.log(new CatalogStore.BootstrapEntry(clock.instant(), tenantId, key, method, outcome, region,
                     detail.length() > 200 ? detail.substring(0, 200) : detail))
                     .handle((v, logError) -> {

@@ -280,8 +280,9 @@ public final class CatalogStore {
         BoundStatement s = claim.bind(a.deviceKey(), a.tenantId(), a.region(), a.state().name(), a.opId(), a.bootstrapHash().orElse(null), a.via(),
                 a.created(), a.updated());
         return session.executeAsync(s).thenApply(rs -> {
+            boolean applied = rs.wasApplied(); // before the row is read: the driver refuses it after
             Row row = rs.one();
-            if (rs.wasApplied()) {
+            if (applied) {
                 return new Claim(true, a);
             }
             return new Claim(false, assignment(Objects.requireNonNull(row, "a refused LWT returns the existing row")));

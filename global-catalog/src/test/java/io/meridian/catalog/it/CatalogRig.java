@@ -82,7 +82,7 @@ final class CatalogRig implements AutoCloseable {
      */
     CatalogRig(Federation federation, KeycloakService keycloak, List<String> running, UnaryOperator<RegionSide> wrap) throws Exception {
         federation.start(running.stream().map(r -> ServiceRequest.of("region-node", r)).toList(), Federation.Listener.NONE);
-        RegionDirectory.Builder directory = RegionDirectory.builder(configs).period(Duration.ofSeconds(1)).failuresToDown(2);
+        RegionDirectory.Builder directory = RegionDirectory.builder(configs).period(Duration.ofSeconds(2)).failuresToDown(2);
         for (RegionConfig r : configs.regions()) {
             String id = r.id().value();
             if (running.contains(id)) {

@@ -82,6 +82,9 @@ final class UpCommand implements Callable<Integer> {
         } else {
             missing.add("region-node");
         }
+        // the catalog is given the nodes' ports: a third stage, after them
+        List<ServiceRequest> catalog = new ArrayList<>();
+        addIfProvided(registry, "catalog", catalog, missing);
         missing.forEach(k -> out.printf("  %-22s not available yet (no provider on the classpath)%n", k));
 
         Federation federation = Federation.open(ServiceContext.configured(configs, state, backend, dataMode.fresh),
@@ -104,6 +107,7 @@ final class UpCommand implements Callable<Integer> {
         try {
             federation.start(requests, progress);
             federation.start(nodes, progress);
+            federation.start(catalog, progress);
         } catch (ServiceStartException | IllegalStateException e) {
             progress.end();
             System.err.println("\nmeridian up failed: " + e.getMessage());
@@ -154,13 +158,11 @@ final class UpCommand implements Callable<Integer> {
             out.printf("%-22s %-8s %s%n", s.name(), pid, eps);
         }
         out.println();
-        out.println("not built yet: the regions' data APIs, the global catalog and the federation gateways. Their ports");
-        out.println("are reserved in region-configs:");
+        out.println("not built yet: the federation gateways. Their ports are reserved in region-configs:");
         for (String id : ids) {
             RegionConfig r = configs.require(id);
-            out.printf("  %-12s data-api=%d gateway=%d%n", id, r.localPorts().dataApi(), r.localPorts().gateway());
+            out.printf("  %-12s gateway=%d%n", id, r.localPorts().gateway());
         }
-        out.println("  catalog      http=" + configs.localServices().catalog());
         federation.service("keycloak").ifPresentOrElse(
                 k -> printCredentials(k, ids),
                 () -> out.println("\ndemo credentials: none yet (Keycloak is not available)"));
