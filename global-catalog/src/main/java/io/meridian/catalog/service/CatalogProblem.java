@@ -26,11 +26,11 @@ public final class CatalogProblem extends RuntimeException {
     }
 
     public static CatalogProblem badRequest(String pointer, String detail) {
-        return new CatalogProblem(400, "Bad request", detail, Optional.ofNullable(pointer), null);
+        return new CatalogProblem(400, "Bad Request", detail, Optional.ofNullable(pointer), null);
     }
 
     public static CatalogProblem notFound(String detail) {
-        return new CatalogProblem(404, "Not found", detail);
+        return new CatalogProblem(404, "Not Found", detail);
     }
 
     public static CatalogProblem conflict(String detail) {
