@@ -165,14 +165,14 @@ public final class CatalogService {
             long revision = row.get().revision();
             TenantSpec spec = TenantSpec.fromJson(tenantId, new JsonObject(row.get().spec()), rules, defaultRetention);
             return regions.upsertTenant(region, tenantId, spec.toHonoTenant(revision))
-                    .thenCompose(v -> store.recordSync(tenantId, region.value(), revision, clock.instant(), Optional.empty()))
+                    .thenCompose(v -> store.recordSync(tenantId, region.value(), revision, clock.instant()))
                     .handle((v, e) -> {
                         if (e == null) {
                             return CompletableFuture.<Void>completedFuture(null);
                         }
                         Throwable cause = unwrap(e);
                         LOG.warn("tenant {} revision {} not pushed to {}: {}", tenantId, revision, region, cause.getMessage());
-                        return store.recordSync(tenantId, region.value(), revision - 1, clock.instant(), Optional.of(String.valueOf(cause.getMessage())))
+                        return store.recordSyncError(tenantId, region.value(), String.valueOf(cause.getMessage()))
                                 .thenCompose(x -> CompletableFuture.<Void>failedFuture(cause));
                     }).thenCompose(f -> f);
         });
@@ -203,7 +203,7 @@ public final class CatalogService {
 
     /** Records that a region now holds a tenant's revision (the catch-up's callback). */
     public CompletionStage<Void> pushed(String tenantId, RegionId region, long revision) {
-        return store.recordSync(tenantId, region.value(), revision, clock.instant(), Optional.empty());
+        return store.recordSync(tenantId, region.value(), revision, clock.instant());
     }
 
     // ------------------------------------------------------------------ devices

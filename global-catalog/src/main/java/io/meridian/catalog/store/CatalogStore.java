@@ -116,6 +116,7 @@ public final class CatalogStore {
     private final PreparedStatement selectTenant;
     private final PreparedStatement selectTenants;
     private final PreparedStatement upsertSync;
+    private final PreparedStatement syncError;
     private final PreparedStatement selectSync;
     private final PreparedStatement claim;
     private final PreparedStatement selectAssignment;
@@ -142,6 +143,7 @@ public final class CatalogStore {
         selectTenant = prepare("SELECT tenant_id, spec, revision, created, updated FROM " + ks + "tenants WHERE tenant_id = ?");
         selectTenants = prepare("SELECT tenant_id, spec, revision, created, updated FROM " + ks + "tenants");
         upsertSync = prepare("UPDATE " + ks + "tenant_regions SET revision = ?, pushed = ?, error = ? WHERE tenant_id = ? AND region = ?");
+        syncError = prepare("UPDATE " + ks + "tenant_regions SET error = ? WHERE tenant_id = ? AND region = ?");
         selectSync = prepare("SELECT region, revision, pushed, error FROM " + ks + "tenant_regions WHERE tenant_id = ?");
         claim = prepare("INSERT INTO " + ks + "assignments (device_key, tenant_id, region, state, op_id, bootstrap_hash, via, created, updated)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
@@ -253,10 +255,14 @@ public final class CatalogStore {
         return new TenantRow(r.getString("tenant_id"), r.getString("spec"), r.getLong("revision"), r.getInstant("created"), r.getInstant("updated"));
     }
 
-    /** Records what one region's registry holds of a tenant after a push (error empty) or a failed push. */
-    public CompletionStage<Void> recordSync(String tenantId, String region, long revision, Instant at, Optional<String> error) {
-        return session.executeAsync(upsertSync.bind(revision, error.isPresent() ? null : at, error.orElse(null), tenantId, region))
-                .thenApply(rs -> null);
+    /** Records that one region's registry now holds this revision of a tenant (and clears any push error). */
+    public CompletionStage<Void> recordSync(String tenantId, String region, long revision, Instant at) {
+        return session.executeAsync(upsertSync.bind(revision, at, null, tenantId, region)).thenApply(rs -> null);
+    }
+
+    /** Records why a push to a region failed; what the region holds is unchanged. */
+    public CompletionStage<Void> recordSyncError(String tenantId, String region, String error) {
+        return session.executeAsync(syncError.bind(error, tenantId, region)).thenApply(rs -> null);
     }
 
     /** What each region holds of the tenant, by region id. */

@@ -12,15 +12,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The global catalog JVM ({@code io.meridian.catalog.app.CatalogApp}), launched from the global-catalog module's
@@ -55,27 +52,11 @@ public final class CatalogProcess extends ProcessBackedService {
         Files.createDirectories(state().dataDirectory(name()));
     }
 
-    /** The catalog's classpath: its classes, then the dependencies its build resolved. */
-    static String classpath(Path repoRoot) {
-        Path module = repoRoot.resolve("global-catalog");
-        Path classes = module.resolve("target/classes");
-        Path deps = module.resolve("target/catalog.classpath");
-        if (!Files.isDirectory(classes) || !Files.isRegularFile(deps)) {
-            throw new ServiceStartException("the catalog must be built first, was missing " + (Files.isDirectory(classes) ? deps : classes)
-                    + "; build it with ./mvnw -B -q -DskipTests install -pl global-catalog -am");
-        }
-        try {
-            return classes + java.io.File.pathSeparator + Files.readString(deps, StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new ServiceStartException("could not read " + deps + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     protected ProcessSpec processSpec() {
         List<RegionConfig> running = new ArrayList<>();
         for (RegionConfig r : context.configs().regions()) {
-            if (ready("region-node-" + r.id().value()).isPresent()) {
+            if (context.readyIfAny("region-node-" + r.id().value()).isPresent()) {
                 running.add(r);
             }
         }
@@ -95,24 +76,24 @@ public final class CatalogProcess extends ProcessBackedService {
         cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         cmd.add("-Dmeridian.config.dir=" + context.configs().directory());
         cmd.add("-Dmeridian.catalog.port=" + port);
-        cmd.add("-Dmeridian.cassandra.contactPoints=" + require(cassandra, "cql", "cassandra-" + home));
-        cmd.add("-Dmeridian.cassandra.datacenter=" + require(cassandra, "datacenter", "cassandra-" + home));
-        cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
+        cmd.add("-Dmeridian.cassandra.contactPoints=" + ServiceContext.endpoint(cassandra, "cql", "cassandra-" + home, name()));
+        cmd.add("-Dmeridian.cassandra.datacenter=" + ServiceContext.endpoint(cassandra, "datacenter", "cassandra-" + home, name()));
+        cmd.add("-Dmeridian.keycloak.issuer=" + ServiceContext.endpoint(keycloak, "issuer", "keycloak", name()));
         cmd.add("-Dmeridian.catalog.keyFile=" + state().dataDirectory(name()).resolve("catalog-keys.properties"));
         cmd.add("-Dmeridian.catalog.generateKeyFile=true");
         for (RegionConfig r : running) {
             String id = r.id().value();
             Map<String, String> node = context.readyEndpoints("region-node-" + id, name());
             String p = "-Dmeridian.catalog.region." + id + ".";
-            cmd.add(p + "registry=" + require(node, "registry", "region-node-" + id));
-            cmd.add(p + "health=" + require(node, "metrics", "region-node-" + id).replace("/metrics", "/health/ready"));
-            cmd.add(p + "mqttPort=" + portOf(require(node, "mqtt", "region-node-" + id)));
-            cmd.add(p + "mqttTlsPort=" + portOf(require(node, "mqtts", "region-node-" + id)));
-            cmd.add(p + "http=" + require(node, "http-adapter", "region-node-" + id));
-            cmd.add(p + "caFile=" + require(node, "ca", "region-node-" + id));
+            cmd.add(p + "registry=" + ServiceContext.endpoint(node, "registry", "region-node-" + id, name()));
+            cmd.add(p + "health=" + ServiceContext.endpoint(node, "metrics", "region-node-" + id, name()).replace("/metrics", "/health/ready"));
+            cmd.add(p + "mqttPort=" + portOf(ServiceContext.endpoint(node, "mqtt", "region-node-" + id, name())));
+            cmd.add(p + "mqttTlsPort=" + portOf(ServiceContext.endpoint(node, "mqtts", "region-node-" + id, name())));
+            cmd.add(p + "http=" + ServiceContext.endpoint(node, "http-adapter", "region-node-" + id, name()));
+            cmd.add(p + "caFile=" + ServiceContext.endpoint(node, "ca", "region-node-" + id, name()));
         }
         cmd.add("-cp");
-        cmd.add(classpath(ServerRuntime.repoRoot()));
+        cmd.add(io.meridian.local.process.ModuleClasspath.of(ServerRuntime.repoRoot(), "global-catalog", "catalog.classpath"));
         cmd.add(MAIN_CLASS);
         Map<String, String> env = new LinkedHashMap<>();
         // the realm's documented development secret of the client 'catalog'
@@ -122,22 +103,6 @@ public final class CatalogProcess extends ProcessBackedService {
 
     private static String portOf(String uri) {
         return Integer.toString(URI.create(uri).getPort());
-    }
-
-    private Optional<Map<String, String>> ready(String service) {
-        try {
-            return Optional.of(context.readyEndpoints(service, name()));
-        } catch (ServiceStartException e) {
-            return Optional.empty();
-        }
-    }
-
-    private String require(Map<String, String> endpoints, String key, String service) {
-        String v = endpoints.get(key);
-        if (v == null) {
-            throw new ServiceStartException(name() + " needs endpoint '" + key + "' of " + service + ", which offers " + endpoints.keySet());
-        }
-        return v;
     }
 
     @Override

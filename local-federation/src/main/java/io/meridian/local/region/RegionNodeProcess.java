@@ -4,15 +4,12 @@ import io.meridian.local.process.ProcessSpec;
 import io.meridian.local.process.ServerRuntime;
 import io.meridian.local.service.ProcessBackedService;
 import io.meridian.local.service.ServiceContext;
-import io.meridian.local.service.ServiceStartException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,22 +62,6 @@ public final class RegionNodeProcess extends ProcessBackedService {
         Files.createDirectories(state().dataDirectory(name()));
     }
 
-    /** The node's classpath: its classes, then the dependencies its build resolved. */
-    static String classpath(Path repoRoot) {
-        Path module = repoRoot.resolve("region-node");
-        Path classes = module.resolve("target/classes");
-        Path deps = module.resolve("target/node.classpath");
-        if (!Files.isDirectory(classes) || !Files.isRegularFile(deps)) {
-            throw new ServiceStartException("the region node must be built first, was missing " + (Files.isDirectory(classes) ? deps : classes)
-                    + "; build it with ./mvnw -B -q -DskipTests install -pl region-node -am");
-        }
-        try {
-            return classes + java.io.File.pathSeparator + Files.readString(deps, StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new ServiceStartException("could not read " + deps + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     protected ProcessSpec processSpec() {
         String region = settings.regionId();
@@ -98,10 +79,10 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.service=" + name());
         cmd.add("-Dmeridian.config.dir=" + context.configs().directory());
         cmd.add("-Dmeridian.node.stateDir=" + state().dataDirectory(name()));
-        cmd.add("-Dmeridian.cassandra.contactPoints=" + require(cassandra, "cql", "cassandra-" + region));
-        cmd.add("-Dmeridian.cassandra.datacenter=" + require(cassandra, "datacenter", "cassandra-" + region));
-        cmd.add("-Dmeridian.kafka.bootstrap=" + require(kafka, "bootstrap", "kafka-" + region));
-        cmd.add("-Dmeridian.keycloak.issuer=" + require(keycloak, "issuer", "keycloak"));
+        cmd.add("-Dmeridian.cassandra.contactPoints=" + ServiceContext.endpoint(cassandra, "cql", "cassandra-" + region, name()));
+        cmd.add("-Dmeridian.cassandra.datacenter=" + ServiceContext.endpoint(cassandra, "datacenter", "cassandra-" + region, name()));
+        cmd.add("-Dmeridian.kafka.bootstrap=" + ServiceContext.endpoint(kafka, "bootstrap", "kafka-" + region, name()));
+        cmd.add("-Dmeridian.keycloak.issuer=" + ServiceContext.endpoint(keycloak, "issuer", "keycloak", name()));
         cmd.add("-Dmeridian.registry.port=" + settings.registryPort());
         cmd.add("-Dmeridian.mqtt.port=" + settings.mqttPort());
         cmd.add("-Dmeridian.mqtt.tlsPort=" + settings.mqttTlsPort());
@@ -110,7 +91,7 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-Dmeridian.dataApi.port=" + settings.dataApiPort());
         Map<String, String> env = new LinkedHashMap<>();
-        Optional<Map<String, String>> s3 = readyIfAny(io.meridian.local.aws.S3MockService.NAME);
+        Optional<Map<String, String>> s3 = context.readyIfAny(io.meridian.local.aws.S3MockService.NAME);
         if (s3.isPresent()) {
             // the region archive writes to the region's own bucket on the federation's S3 stand-in
             cmd.add("-Dmeridian.archive.endpoint=" + s3.get().get("s3"));
@@ -122,26 +103,10 @@ public final class RegionNodeProcess extends ProcessBackedService {
             cmd.add("-Dmeridian.archive.enabled=false");
         }
         cmd.add("-cp");
-        cmd.add(classpath(ServerRuntime.repoRoot()));
+        cmd.add(io.meridian.local.process.ModuleClasspath.of(ServerRuntime.repoRoot(), "region-node", "node.classpath"));
         cmd.add(MAIN_CLASS);
         cmd.add(region);
         return ProcessSpec.of(name(), cmd, state().dataDirectory(name())).withEnvironment(env);
-    }
-
-    private Optional<Map<String, String>> readyIfAny(String service) {
-        try {
-            return Optional.of(context.readyEndpoints(service, name()));
-        } catch (ServiceStartException e) {
-            return Optional.empty();
-        }
-    }
-
-    private String require(Map<String, String> endpoints, String key, String service) {
-        String v = endpoints.get(key);
-        if (v == null) {
-            throw new ServiceStartException(name() + " needs endpoint '" + key + "' of " + service + ", which offers " + endpoints.keySet());
-        }
-        return v;
     }
 
     @Override

@@ -98,6 +98,24 @@ public final class ServiceContext {
         return e;
     }
 
+    /** The endpoints of a service of this federation that is ready, or empty when it is not (an optional dependency). */
+    public java.util.Optional<Map<String, String>> readyIfAny(String serviceName) {
+        return java.util.Optional.ofNullable(readyEndpoints.get(serviceName));
+    }
+
+    /**
+     * One endpoint of a dependency, by key.
+     *
+     * @throws ServiceStartException naming the dependent, the key and the endpoints the dependency offers
+     */
+    public static String endpoint(Map<String, String> endpoints, String key, String serviceName, String dependent) {
+        String v = endpoints.get(key);
+        if (v == null) {
+            throw new ServiceStartException(dependent + " needs endpoint '" + key + "' of " + serviceName + ", which offers " + endpoints.keySet());
+        }
+        return v;
+    }
+
     @Override
     public String toString() {
         return "ServiceContext[" + state + ", backend=" + backend + (ephemeralPorts ? ", ephemeral ports" : ", configured ports")
