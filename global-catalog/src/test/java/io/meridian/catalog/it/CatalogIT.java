@@ -379,6 +379,11 @@ class CatalogIT {
         HttpResponse<String> reg = register(LAMPCO, lampAdmin, "lamp-mover", new JsonObject().put("country", "DE"));
         assertEquals(201, reg.statusCode(), reg.body());
         assertEquals("eu-central", new JsonObject(reg.body()).getString("region"));
+        // a bootstrap puts the assignment in the near cache; the re-homing must invalidate it
+        HttpResponse<String> before = http.send("POST", rig.uri("/v1/bootstrap"), null, new JsonObject().put("tenant", LAMPCO)
+                .put("device-id", "lamp-mover").put("secret", new JsonObject(reg.body()).getString("bootstrap-secret")).encode());
+        assertEquals("eu-central", new JsonObject(before.body()).getString("region"), before.body());
+        assertTrue(rig.catalog.nearCache().size() > 0, "the bootstrap filled the near cache");
         assertProblem(http.send("POST", rig.uri("/v1/tenants/" + LAMPCO + "/devices/lamp-mover/rehome"), lampAdmin,
                 "{\"region\":\"af-south\",\"raw-data\":\"delete\"}"), 400, "never moves");
         assertProblem(http.send("POST", rig.uri("/v1/tenants/" + CAREHOME + "/devices/care-box-ny/rehome"), careAdmin, "{\"region\":\"us-east\"}"),
@@ -394,7 +399,9 @@ class CatalogIT {
         publish(now, "{\"env\":{\"temp\":19.0}}");
         HttpResponse<String> boot = http.send("POST", rig.uri("/v1/bootstrap"), null, new JsonObject().put("tenant", LAMPCO).put("device-id", "lamp-mover")
                 .put("secret", now.getString("bootstrap-secret")).encode());
-        assertEquals("af-south", new JsonObject(boot.body()).getString("region"), boot.body());
+        assertEquals("af-south", new JsonObject(boot.body()).getString("region"), "the near cache was invalidated: " + boot.body());
+        assertProblem(http.send("POST", rig.uri("/v1/bootstrap"), null, new JsonObject().put("tenant", LAMPCO).put("device-id", "lamp-mover")
+                .put("secret", new JsonObject(reg.body()).getString("bootstrap-secret")).encode()), 401, "bootstrap secret");
         HttpResponse<String> del = http.send("DELETE", rig.uri("/v1/tenants/" + LAMPCO + "/devices/lamp-mover"), lampAdmin, null);
         assertEquals(204, del.statusCode(), del.body());
         assertEquals(404, http.send("GET", URI.create(rig.node("af-south").endpoints().get("registry") + "/devices/" + LAMPCO + "/lamp-mover"),
