@@ -65,32 +65,34 @@ public final class CatalogApp {
     public static void main(String[] args) throws Exception {
         RegionConfigs configs = RegionConfigs.loadDefault();
         DeviceKeys keys;
+        CatalogConfig config;
+        RegionDirectory directory;
         String clientSecret = System.getenv("MERIDIAN_CATALOG_CLIENT_SECRET");
+        String datacenter = System.getProperty("meridian.cassandra.datacenter", "datacenter1");
         try {
             keys = keys(System::getenv, System::getProperty);
             if (clientSecret == null || clientSecret.isBlank()) {
                 throw new IllegalStateException("MERIDIAN_CATALOG_CLIENT_SECRET (the Keycloak client catalog's secret) must be set");
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
+            config = new CatalogConfig(System.getProperty("meridian.catalog.bind", "127.0.0.1"),
+                    Integer.getInteger("meridian.catalog.port", configs.localServices().catalog()),
+                    System.getProperty("meridian.catalog.keyspace", "catalog"),
+                    CatalogConfig.parseReplication(System.getProperty("meridian.catalog.replication", datacenter + ":1")),
+                    duration("meridian.catalog.nearCacheLifespan", "PT60S"), 1_000_000,
+                    duration("meridian.catalog.repairPeriod", "PT30S"), duration("meridian.catalog.catchUpPeriod", "PT30S"));
+            directory = directory(configs, System::getProperty);
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            // a broken setting stops the catalog here, named, before it touches anything
             LOG.error("catalog cannot start: {}", e.getMessage());
             System.exit(1);
             return;
         }
         RegionConfig first = configs.regions().get(0);
-        String datacenter = System.getProperty("meridian.cassandra.datacenter", "datacenter1");
-        CatalogConfig config = new CatalogConfig(System.getProperty("meridian.catalog.bind", "127.0.0.1"),
-                Integer.getInteger("meridian.catalog.port", configs.localServices().catalog()),
-                System.getProperty("meridian.catalog.keyspace", "catalog"),
-                CatalogConfig.parseReplication(System.getProperty("meridian.catalog.replication", datacenter + ":1")),
-                Duration.parse(System.getProperty("meridian.catalog.nearCacheLifespan", "PT60S")), 1_000_000,
-                Duration.parse(System.getProperty("meridian.catalog.repairPeriod", "PT30S")),
-                Duration.parse(System.getProperty("meridian.catalog.catchUpPeriod", "PT30S")));
         URI issuer = URI.create(System.getProperty("meridian.keycloak.issuer", "http://127.0.0.1:" + configs.localServices().keycloak() + "/realms/meridian"));
         String contact = System.getProperty("meridian.cassandra.contactPoints", "127.0.0.1:" + first.localPorts().cassandraCql());
         LOG.info("catalog starting: port {}, keyspace {} replicated {}, Cassandra {} ({}), Keycloak {}, {}", config.port(), config.keyspace(),
                 config.replication(), contact, datacenter, issuer, keys);
 
-        RegionDirectory directory = directory(configs, System::getProperty);
         ServiceToken token = new ServiceToken(URI.create(issuer + "/protocol/openid-connect/token"), "catalog", clientSecret);
         CatalogRegions regions = new CatalogRegions(directory, new RegionRegistryClient(directory, token), config.catchUpPeriod());
         directory.start();
@@ -215,6 +217,15 @@ public final class CatalogApp {
             return Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("catalog key " + id + " is not base64");
+        }
+    }
+
+    private static Duration duration(String property, String fallback) {
+        String value = System.getProperty(property, fallback);
+        try {
+            return Duration.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(property + " must be an ISO-8601 duration such as PT30S, was " + value);
         }
     }
 
