@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <li>per region: {@code meridian.catalog.region.<id>.registry}, {@code .health}, {@code .mqttHost}, {@code .mqttPort},
  *       {@code .mqttTlsPort}, {@code .http}, {@code .caFile} [the region's local ports on 127.0.0.1], or
  *       {@code meridian.catalog.endpoints=production} for the endpoints in the region files;</li>
+ *   <li>{@code meridian.catalog.locations} [the built-in table]: the country points and IP-range table, in the format of
+ *       {@code io/meridian/catalog/locations.yaml};</li>
  *   <li>{@code meridian.catalog.healthPeriod} [PT5S], {@code meridian.catalog.repairPeriod} [PT30S], {@code meridian.catalog.catchUpPeriod} [PT30S].</li>
  * </ul>
  * Secrets come from the environment, never from properties or logs:
@@ -67,6 +69,7 @@ public final class CatalogApp {
         DeviceKeys keys;
         CatalogConfig config;
         RegionDirectory directory;
+        DeviceLocations locations;
         String clientSecret = System.getenv("MERIDIAN_CATALOG_CLIENT_SECRET");
         String datacenter = System.getProperty("meridian.cassandra.datacenter", "datacenter1");
         try {
@@ -81,6 +84,9 @@ public final class CatalogApp {
                     duration("meridian.catalog.nearCacheLifespan", "PT60S"), 1_000_000,
                     duration("meridian.catalog.repairPeriod", "PT30S"), duration("meridian.catalog.catchUpPeriod", "PT30S"));
             directory = directory(configs, System::getProperty);
+            String table = System.getProperty("meridian.catalog.locations");
+            // a deployment's GeoIP-derived table in the built-in table's format; validated when loaded
+            locations = table == null ? DeviceLocations.builtIn() : DeviceLocations.load(Path.of(table));
         } catch (IllegalArgumentException | IllegalStateException | IOException e) {
             // a broken setting stops the catalog here, named, before it touches anything
             LOG.error("catalog cannot start: {}", e.getMessage());
@@ -104,7 +110,7 @@ public final class CatalogApp {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Catalog catalog;
         try {
-            catalog = Catalog.start(vertx, config, session, configs, keys, DeviceLocations.builtIn(), regions,
+            catalog = Catalog.start(vertx, config, session, configs, keys, locations, regions,
                     new TokenValidator(URI.create(issuer + "/protocol/openid-connect/certs"), issuer.toString(), "meridian", Clock.systemUTC()),
                     meters, Clock.systemUTC());
         } catch (Exception e) {
