@@ -1,0 +1,95 @@
+package io.meridian.gateway.app;
+
+import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.problem.ProblemRouteConfiguration;
+import io.meridian.gateway.problem.UnmatchedRequests;
+import io.meridian.gateway.routes.openapi.OpenApiRoutes;
+import io.meridian.gateway.routes.regions.RegionsRoutes;
+import java.time.Clock;
+import java.util.Objects;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.RestConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway: a plain {@link DefaultCamelContext} with the platform-http Vert.x server, the error-handling route
+ * configuration and one route builder per feature. This class is the whole wiring.
+ *
+ * <p>Why not camel-main: the gateway's settings are bound and validated by {@link GatewayConfig} like every other
+ * Meridian service, and tests start it in-process on a free port with their own token validator. camel-main would add
+ * a second configuration system (application.properties, classpath scanning) for nothing this needs.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final DefaultCamelContext camel;
+    private final VertxPlatformHttpServer server;
+
+    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server) {
+        this.config = config;
+        this.camel = camel;
+        this.server = server;
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param tokens validates callers' tokens (service-auth's Keycloak validator, or one over local keys in tests)
+     * @throws Exception when the context cannot start, for example when the port is taken
+     */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock) throws Exception {
+        Objects.requireNonNull(config, "config must not be null");
+        Objects.requireNonNull(tokens, "tokens must not be null");
+        Objects.requireNonNull(clock, "clock must not be null");
+        DefaultCamelContext camel = new DefaultCamelContext();
+        camel.getCamelContextExtension().setName("federation-gateway-" + config.region().value());
+        VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
+        http.setBindHost(GatewayConfig.BIND_HOST);
+        http.setBindPort(config.port());
+        VertxPlatformHttpServer server = new VertxPlatformHttpServer(http);
+        camel.addService(server);
+        camel.getRestConfiguration().setComponent("platform-http");
+        camel.getRestConfiguration().setBindingMode(RestConfiguration.RestBindingMode.off);
+        try {
+            camel.addRoutes(new ProblemRouteConfiguration());
+            camel.addRoutes(new OpenApiRoutes());
+            camel.addRoutes(new RegionsRoutes(config, tokens, clock));
+            camel.start();
+            UnmatchedRequests.install(VertxPlatformHttpRouter.lookup(camel));
+        } catch (Exception | Error e) {
+            camel.close();
+            throw e;
+        }
+        Gateway gateway = new Gateway(config, camel, server);
+        LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
+                GatewayConfig.BIND_HOST, gateway.port());
+        return gateway;
+    }
+
+    /** The port the gateway listens on (the actual one when configured with 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** The running Camel context, for tests that compare its REST services with the OpenAPI document. */
+    public CamelContext camel() {
+        return camel;
+    }
+
+    /** Stops the routes and the HTTP server, and releases the Vert.x instance the server created. */
+    @Override
+    public void close() {
+        camel.stop();
+    }
+}
