@@ -13,6 +13,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.RestConfiguration;
+import org.apache.camel.support.CamelContextHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,8 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
             camel.start();
-            UnmatchedRequests.install(VertxPlatformHttpRouter.lookup(camel));
+            // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
+            UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
         } catch (Exception | Error e) {
             camel.close();
             throw e;
