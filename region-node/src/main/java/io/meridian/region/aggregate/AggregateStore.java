@@ -1,5 +1,6 @@
 package io.meridian.region.aggregate;
 
+import io.meridian.aggregate.WindowState;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;

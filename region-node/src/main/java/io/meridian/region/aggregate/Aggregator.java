@@ -1,5 +1,6 @@
 package io.meridian.region.aggregate;
 
+import io.meridian.aggregate.WindowState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -82,8 +83,8 @@ public final class Aggregator {
             requireWithin("grace", grace, Duration.ZERO, Duration.ofDays(7));
             requireWithin("evictionMargin", evictionMargin, Duration.ZERO, Duration.ofDays(7));
             requireWithin("maxFutureSkew", maxFutureSkew, Duration.ZERO, Duration.ofDays(7));
-            if (distinctBound < 1 || distinctBound > DistinctDevices.MAX_BOUND) {
-                throw new IllegalArgumentException("aggregate distinctBound must be 1 to " + DistinctDevices.MAX_BOUND
+            if (distinctBound < 1 || distinctBound > WindowState.MAX_DISTINCT_BOUND) {
+                throw new IllegalArgumentException("aggregate distinctBound must be 1 to " + WindowState.MAX_DISTINCT_BOUND
                         + ", was " + distinctBound);
             }
             if (maxHeldRows < 1) {

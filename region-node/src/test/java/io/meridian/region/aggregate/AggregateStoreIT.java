@@ -1,5 +1,6 @@
 package io.meridian.region.aggregate;
 
+import io.meridian.aggregate.WindowState;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

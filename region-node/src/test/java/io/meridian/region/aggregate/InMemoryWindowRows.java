@@ -1,5 +1,6 @@
 package io.meridian.region.aggregate;
 
+import io.meridian.aggregate.WindowState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.meridian.region.aggregate;
+package io.meridian.aggregate;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.meridian.region.aggregate;
+package io.meridian.aggregate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

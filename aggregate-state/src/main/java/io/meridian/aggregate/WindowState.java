@@ -1,4 +1,4 @@
-package io.meridian.region.aggregate;
+package io.meridian.aggregate;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
@@ -44,6 +44,9 @@ import org.apache.datasketches.hash.MurmurHash3;
  * <p>Not thread-safe: a state belongs to one thread at a time.
  */
 public final class WindowState {
+
+    /** The largest distinct-device bound a state may be created with (2^20). */
+    public static final int MAX_DISTINCT_BOUND = DistinctDevices.MAX_BOUND;
 
     /** The version written by {@link #serialize()}; {@link #deserialize} reads this version only. */
     public static final int FORMAT_VERSION = 1;
