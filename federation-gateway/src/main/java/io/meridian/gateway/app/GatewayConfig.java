@@ -7,6 +7,8 @@ import io.meridian.regions.RegionConfigs;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -21,7 +23,14 @@ import java.util.function.Function;
  *   <li>{@value #CATALOG_URL} [{@code http://127.0.0.1:<local-services catalog>/v1}];</li>
  *   <li>{@value #ISSUER} [{@code http://127.0.0.1:<local-services keycloak>/realms/meridian}];</li>
  *   <li>{@value #REGIONS_TTL} [PT3S]: how long the catalog's region directory is reused;</li>
- *   <li>{@value #CATALOG_TIMEOUT} [PT3S]: the limit on one call to the catalog or to Keycloak's token endpoint.</li>
+ *   <li>{@value #CATALOG_TIMEOUT} [PT3S]: the limit on one call to the catalog or to Keycloak's token endpoint;</li>
+ *   <li>{@code meridian.gateway.region.<id>.dataApi} and {@code meridian.gateway.region.<id>.gateway}, for every region of
+ *       region-configs [local: {@code http://127.0.0.1:<localPorts.dataApi()>/v1} and
+ *       {@code http://127.0.0.1:<localPorts.gateway()>/v1}]: where that region's data API and its gateway answer;</li>
+ *   <li>{@value #REGION_TIMEOUT} [PT2S]: the limit on one call to a region's data API;</li>
+ *   <li>{@value #CASSANDRA_CONTACT_POINTS} [{@code 127.0.0.1:<own region's localPorts.cassandraCql()>}],
+ *       {@value #CASSANDRA_DATACENTER} [{@code datacenter1}], {@value #KEYSPACE} [{@code meridian_gateway}]: the gateway's own
+ *       region's Cassandra, which holds its transfer ledger.</li>
  * </ul>
  * The secret comes from the environment only, {@value #CLIENT_SECRET_ENV}: the secret of the Keycloak client
  * {@code gateway-<region>} the gateway calls the catalog as.
@@ -35,9 +44,14 @@ import java.util.function.Function;
  * @param clientSecret   its secret; never logged
  * @param regionsTtl     how long a fetched region directory is served from the cache
  * @param catalogTimeout the limit on one call to the catalog or the token endpoint
+ * @param regions        every region of the federation (this one included) with its jurisdiction and endpoints, in
+ *                       region-configs' order
+ * @param regionTimeout  the limit on one call to a region's data API
+ * @param cassandra      the gateway's own region's Cassandra (the transfer ledger)
  */
 public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port, URI catalogUrl, URI issuer, String clientId,
-        String clientSecret, Duration regionsTtl, Duration catalogTimeout) {
+        String clientSecret, Duration regionsTtl, Duration catalogTimeout, List<RegionLinks> regions, Duration regionTimeout,
+        Cassandra cassandra) {
 
     public static final String REGION = "meridian.gateway.region";
     public static final String PORT = "meridian.gateway.port";
@@ -46,6 +60,11 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
     public static final String REGIONS_TTL = "meridian.gateway.regionsTtl";
     public static final String CATALOG_TIMEOUT = "meridian.gateway.catalogTimeout";
     public static final String CLIENT_SECRET_ENV = "MERIDIAN_GATEWAY_CLIENT_SECRET";
+    public static final String REGION_PREFIX = "meridian.gateway.region.";
+    public static final String REGION_TIMEOUT = "meridian.gateway.regionTimeout";
+    public static final String CASSANDRA_CONTACT_POINTS = "meridian.cassandra.contactPoints";
+    public static final String CASSANDRA_DATACENTER = "meridian.cassandra.datacenter";
+    public static final String KEYSPACE = "meridian.gateway.keyspace";
 
     /** Loopback only: the gateway of a local federation is never reachable from outside the machine. */
     public static final String BIND_HOST = "127.0.0.1";
@@ -77,6 +96,84 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         if (catalogTimeout.isNegative() || catalogTimeout.isZero()) {
             throw new GatewayConfigException(CATALOG_TIMEOUT + " must be positive, was " + catalogTimeout);
         }
+        Objects.requireNonNull(regions, "regions must not be null");
+        Objects.requireNonNull(regionTimeout, "regionTimeout must not be null");
+        Objects.requireNonNull(cassandra, "cassandra must not be null");
+        regions = List.copyOf(regions);
+        if (regions.stream().noneMatch(r -> r.id().equals(region))) {
+            throw new GatewayConfigException("the regions must include this gateway's own region " + region.value());
+        }
+        if (regionTimeout.isNegative() || regionTimeout.isZero()) {
+            throw new GatewayConfigException(REGION_TIMEOUT + " must be positive, was " + regionTimeout);
+        }
+    }
+
+    /**
+     * One region of the federation as this gateway sees it.
+     *
+     * @param id           the region
+     * @param jurisdiction its jurisdiction (from its region file)
+     * @param dataApi      its data API's base, ending in {@code /v1}
+     * @param gateway      its federation gateway's base, ending in {@code /v1} (the {@code Link} of a 451)
+     */
+    public record RegionLinks(RegionId id, Jurisdiction jurisdiction, URI dataApi, URI gateway) {
+        public RegionLinks {
+            Objects.requireNonNull(id, "id must not be null");
+            Objects.requireNonNull(jurisdiction, "jurisdiction must not be null");
+            Objects.requireNonNull(dataApi, "dataApi must not be null");
+            Objects.requireNonNull(gateway, "gateway must not be null");
+            requireHttp(REGION_PREFIX + id.value() + ".dataApi", dataApi);
+            requireHttp(REGION_PREFIX + id.value() + ".gateway", gateway);
+        }
+    }
+
+    /**
+     * The gateway's own region's Cassandra.
+     *
+     * @param contactPoints {@code host:port} entries
+     * @param datacenter    the local data centre the driver is pinned to
+     * @param keyspace      the gateway's keyspace (the ledger's tables)
+     */
+    public record Cassandra(List<String> contactPoints, String datacenter, String keyspace) {
+        public Cassandra {
+            contactPoints = List.copyOf(Objects.requireNonNull(contactPoints, "contactPoints must not be null"));
+            Objects.requireNonNull(datacenter, "datacenter must not be null");
+            Objects.requireNonNull(keyspace, "keyspace must not be null");
+            if (contactPoints.isEmpty()) {
+                throw new GatewayConfigException(CASSANDRA_CONTACT_POINTS + " must name at least one host:port");
+            }
+            for (String c : contactPoints) {
+                int colon = c.lastIndexOf(':');
+                boolean ok = colon > 0;
+                if (ok) {
+                    try {
+                        int p = Integer.parseInt(c.substring(colon + 1));
+                        ok = p > 0 && p <= 65535;
+                    } catch (NumberFormatException e) {
+                        ok = false;
+                    }
+                }
+                if (!ok) {
+                    throw new GatewayConfigException(CASSANDRA_CONTACT_POINTS + " entries must be host:port, was '" + c + "'");
+                }
+            }
+            if (datacenter.isBlank()) {
+                throw new GatewayConfigException(CASSANDRA_DATACENTER + " must not be blank");
+            }
+            if (!keyspace.matches("[a-z][a-z0-9_]{0,47}")) {
+                throw new GatewayConfigException(KEYSPACE + " must be a lower-case CQL name (letters, digits, _), was '" + keyspace + "'");
+            }
+        }
+    }
+
+    /** The links of {@code id}. */
+    public java.util.Optional<RegionLinks> links(RegionId id) {
+        return regions.stream().filter(r -> r.id().equals(id)).findFirst();
+    }
+
+    /** This gateway's own region's links. */
+    public RegionLinks own() {
+        return links(region).orElseThrow();
     }
 
     /**
@@ -111,9 +208,24 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         URI issuer = uri(ISSUER, properties.apply(ISSUER), "http://127.0.0.1:" + configs.localServices().keycloak() + "/realms/" + REALM);
         String clientId = "gateway-" + region.id().value();
         String secret = env.apply(CLIENT_SECRET_ENV);
+        List<RegionLinks> links = new ArrayList<>();
+        for (RegionConfig r : configs.regions()) {
+            String p = REGION_PREFIX + r.id().value() + ".";
+            links.add(new RegionLinks(r.id(), r.jurisdiction(),
+                    uri(p + "dataApi", properties.apply(p + "dataApi"), "http://127.0.0.1:" + r.localPorts().dataApi() + "/v1"),
+                    uri(p + "gateway", properties.apply(p + "gateway"), "http://127.0.0.1:" + r.localPorts().gateway() + "/v1")));
+        }
+        String contact = properties.apply(CASSANDRA_CONTACT_POINTS);
+        List<String> contacts = contact == null || contact.isBlank() ? List.of("127.0.0.1:" + region.localPorts().cassandraCql())
+                : List.of(contact.trim().split("\\s*,\\s*"));
+        String dc = properties.apply(CASSANDRA_DATACENTER);
+        String keyspace = properties.apply(KEYSPACE);
+        Cassandra cassandra = new Cassandra(contacts, dc == null || dc.isBlank() ? "datacenter1" : dc.trim(),
+                keyspace == null || keyspace.isBlank() ? "meridian_gateway" : keyspace.trim());
         return new GatewayConfig(region.id(), region.jurisdiction(), port, catalog, issuer, clientId, secret == null ? "" : secret,
                 duration(REGIONS_TTL, properties.apply(REGIONS_TTL), Duration.ofSeconds(3)),
-                duration(CATALOG_TIMEOUT, properties.apply(CATALOG_TIMEOUT), Duration.ofSeconds(3)));
+                duration(CATALOG_TIMEOUT, properties.apply(CATALOG_TIMEOUT), Duration.ofSeconds(3)), links,
+                duration(REGION_TIMEOUT, properties.apply(REGION_TIMEOUT), Duration.ofSeconds(2)), cassandra);
     }
 
     /** The realm's published signing keys. */
@@ -131,7 +243,8 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
     public String toString() {
         return "GatewayConfig[region=" + region.value() + ", jurisdiction=" + jurisdiction.code() + ", bind=" + BIND_HOST + ":" + port
                 + ", catalog=" + catalogUrl + ", issuer=" + issuer + ", client=" + clientId + ", secret=****, regionsTtl=" + regionsTtl
-                + ", catalogTimeout=" + catalogTimeout + "]";
+                + ", catalogTimeout=" + catalogTimeout + ", regionTimeout=" + regionTimeout + ", regions=" + regions + ", cassandra="
+                + cassandra + "]";
     }
 
     private static String regionIds(RegionConfigs configs) {

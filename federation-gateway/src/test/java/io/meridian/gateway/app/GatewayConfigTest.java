@@ -74,4 +74,37 @@ class GatewayConfigTest {
         GatewayConfig c = load(Map.of(GatewayConfig.REGION, "eu-central"), "very-secret-value");
         assertFalse(c.toString().contains("very-secret-value"), c.toString());
     }
+
+    @Test
+    void regions_defaultToLocalPorts_andTakeOverrides() {
+        GatewayConfig c = load(Map.of(GatewayConfig.REGION, "us-east", GatewayConfig.REGION_PREFIX + "af-south.dataApi",
+                "http://127.0.0.1:41000/v1"), "s3cret");
+        assertEquals(CONFIGS.regions().size(), c.regions().size());
+        GatewayConfig.RegionLinks eu = c.links(io.meridian.policy.model.RegionId.of("eu-central")).orElseThrow();
+        assertEquals(URI.create("http://127.0.0.1:" + CONFIGS.require("eu-central").localPorts().dataApi() + "/v1"), eu.dataApi());
+        assertEquals(URI.create("http://127.0.0.1:" + CONFIGS.require("eu-central").localPorts().gateway() + "/v1"), eu.gateway());
+        assertEquals(CONFIGS.require("eu-central").jurisdiction(), eu.jurisdiction());
+        assertEquals(URI.create("http://127.0.0.1:41000/v1"),
+                c.links(io.meridian.policy.model.RegionId.of("af-south")).orElseThrow().dataApi());
+        assertEquals(io.meridian.policy.model.RegionId.of("us-east"), c.own().id());
+        assertEquals(java.util.List.of("127.0.0.1:" + CONFIGS.require("us-east").localPorts().cassandraCql()), c.cassandra().contactPoints());
+        assertEquals("meridian_gateway", c.cassandra().keyspace());
+        assertEquals(Duration.ofSeconds(2), c.regionTimeout());
+    }
+
+    @Test
+    void brokenRegionAndCassandraSettings_areNamed() {
+        GatewayConfigException e = assertThrows(GatewayConfigException.class, () -> load(Map.of(GatewayConfig.REGION, "eu-central",
+                GatewayConfig.REGION_PREFIX + "us-east.gateway", "ftp://x/v1"), "s"));
+        assertTrue(e.getMessage().contains(GatewayConfig.REGION_PREFIX + "us-east.gateway"), e.getMessage());
+        e = assertThrows(GatewayConfigException.class, () -> load(Map.of(GatewayConfig.REGION, "eu-central",
+                GatewayConfig.CASSANDRA_CONTACT_POINTS, "127.0.0.1"), "s"));
+        assertTrue(e.getMessage().contains(GatewayConfig.CASSANDRA_CONTACT_POINTS), e.getMessage());
+        e = assertThrows(GatewayConfigException.class, () -> load(Map.of(GatewayConfig.REGION, "eu-central",
+                GatewayConfig.KEYSPACE, "Bad-Name"), "s"));
+        assertTrue(e.getMessage().contains(GatewayConfig.KEYSPACE), e.getMessage());
+        e = assertThrows(GatewayConfigException.class, () -> load(Map.of(GatewayConfig.REGION, "eu-central",
+                GatewayConfig.REGION_TIMEOUT, "PT0S"), "s"));
+        assertTrue(e.getMessage().contains(GatewayConfig.REGION_TIMEOUT), e.getMessage());
+    }
 }

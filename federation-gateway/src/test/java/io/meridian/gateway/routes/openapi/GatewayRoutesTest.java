@@ -10,8 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.gateway.TestTokens;
 import io.meridian.gateway.app.Gateway;
 import io.meridian.gateway.app.GatewayConfig;
-import io.meridian.policy.model.Jurisdiction;
-import io.meridian.policy.model.RegionId;
+import io.meridian.regions.RegionConfigs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -48,8 +47,11 @@ class GatewayRoutesTest {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        GatewayConfig config = new GatewayConfig(RegionId.of("eu-central"), Jurisdiction.of("EU"), 0, URI.create("http://127.0.0.1:" + deadPort + "/v1"),
-                URI.create(TestTokens.ISSUER), "gateway-eu-central", "test-secret", Duration.ofSeconds(3), Duration.ofSeconds(2));
+        Map<String, String> props = Map.of(GatewayConfig.REGION, "eu-central", GatewayConfig.PORT, "0",
+                GatewayConfig.CATALOG_URL, "http://127.0.0.1:" + deadPort + "/v1", GatewayConfig.ISSUER, TestTokens.ISSUER,
+                GatewayConfig.CATALOG_TIMEOUT, "PT2S");
+        GatewayConfig config = GatewayConfig.from(RegionConfigs.loadDefault(), props::get,
+                Map.of(GatewayConfig.CLIENT_SECRET_ENV, "test-secret")::get);
         gateway = Gateway.start(config, TOKENS.validator(), Clock.systemUTC());
     }
 
