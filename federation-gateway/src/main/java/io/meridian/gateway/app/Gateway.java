@@ -1,6 +1,7 @@
 package io.meridian.gateway.app;
 
 import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
@@ -43,10 +44,12 @@ public final class Gateway implements AutoCloseable {
      * Builds and starts the gateway.
      *
      * @param tokens validates callers' tokens (service-auth's Keycloak validator, or one over local keys in tests)
+     * @param ledger   the transfer ledger every received cross-border aggregate and every export is recorded in
      * @throws Exception when the context cannot start, for example when the port is taken
      */
-    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock) throws Exception {
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
         Objects.requireNonNull(config, "config must not be null");
+        Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
         DefaultCamelContext camel = new DefaultCamelContext();

@@ -33,7 +33,8 @@ public final class GatewayApp {
         Gateway gateway;
         try {
             TokenValidator tokens = new TokenValidator(config.jwksUri(), config.issuer().toString(), GatewayConfig.AUDIENCE, Clock.systemUTC());
-            gateway = Gateway.start(config, tokens, Clock.systemUTC());
+            // TEMPORARY (this session): the Cassandra ledger replaces this before #7 is done; no aggregate route exists yet
+            gateway = Gateway.start(config, tokens, Clock.systemUTC(), new io.meridian.gateway.ledger.InMemoryTransferLedger());
         } catch (Exception e) {
             System.err.println("federation gateway: could not start on " + GatewayConfig.BIND_HOST + ":" + config.port() + ": " + e);
             System.exit(1);

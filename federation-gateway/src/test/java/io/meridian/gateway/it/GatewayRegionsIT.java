@@ -53,7 +53,7 @@ class GatewayRegionsIT {
         Map<String, String> env = Map.of(GatewayConfig.CLIENT_SECRET_ENV, MeridianRealm.gatewaySecret("eu-central"));
         GatewayConfig config = GatewayConfig.from(RegionConfigs.loadDefault(), props::get, env::get);
         TokenValidator tokens = new TokenValidator(config.jwksUri(), config.issuer().toString(), GatewayConfig.AUDIENCE, Clock.systemUTC());
-        try (Gateway gateway = Gateway.start(config, tokens, Clock.systemUTC())) {
+        try (Gateway gateway = Gateway.start(config, tokens, Clock.systemUTC(), new io.meridian.gateway.ledger.InMemoryTransferLedger())) {
             String base = "http://127.0.0.1:" + gateway.port();
             String user = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
 

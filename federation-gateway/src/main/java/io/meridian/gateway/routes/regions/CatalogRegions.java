@@ -1,5 +1,6 @@
 package io.meridian.gateway.routes.regions;
 
+import io.meridian.gateway.client.ClientToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.gateway.problem.GatewayProblem;

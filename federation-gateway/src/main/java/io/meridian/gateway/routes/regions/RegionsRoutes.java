@@ -1,5 +1,6 @@
 package io.meridian.gateway.routes.regions;
 
+import io.meridian.gateway.client.ClientToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.auth.TokenValidator;

@@ -52,7 +52,7 @@ class GatewayRoutesTest {
                 GatewayConfig.CATALOG_TIMEOUT, "PT2S");
         GatewayConfig config = GatewayConfig.from(RegionConfigs.loadDefault(), props::get,
                 Map.of(GatewayConfig.CLIENT_SECRET_ENV, "test-secret")::get);
-        gateway = Gateway.start(config, TOKENS.validator(), Clock.systemUTC());
+        gateway = Gateway.start(config, TOKENS.validator(), Clock.systemUTC(), new io.meridian.gateway.ledger.InMemoryTransferLedger());
     }
 
     @AfterAll

@@ -1,4 +1,4 @@
-package io.meridian.gateway.routes.regions;
+package io.meridian.gateway.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,13 +19,13 @@ import java.util.Objects;
  * reused until {@link #EARLY_REFRESH} before it expires. Blocking; callers are Camel routes on worker threads.
  * Thread-safe: one fetch at a time. The secret never appears in messages or {@link #toString()}.
  */
-final class ClientToken {
+public final class ClientToken {
 
     /** A cached token is replaced this long before it expires, so that it never expires on its way to the catalog. */
-    static final Duration EARLY_REFRESH = Duration.ofSeconds(30);
+    public static final Duration EARLY_REFRESH = Duration.ofSeconds(30);
 
     /** The token endpoint refused the grant, answered something unusable, or did not answer. */
-    static final class TokenException extends IOException {
+    public static final class TokenException extends IOException {
         TokenException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -42,7 +42,7 @@ final class ClientToken {
     private String token;
     private Instant refreshAt = Instant.MIN;
 
-    ClientToken(URI endpoint, String clientId, String secret, Duration timeout, Clock clock, HttpClient http) {
+    public ClientToken(URI endpoint, String clientId, String secret, Duration timeout, Clock clock, HttpClient http) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint must not be null");
         this.clientId = Objects.requireNonNull(clientId, "clientId must not be null");
         this.secret = Objects.requireNonNull(secret, "secret must not be null");
@@ -56,7 +56,7 @@ final class ClientToken {
      *
      * @throws TokenException naming the endpoint and the client when no token could be had
      */
-    synchronized String get() throws TokenException, InterruptedException {
+    public synchronized String get() throws TokenException, InterruptedException {
         if (token != null && clock.instant().isBefore(refreshAt)) {
             return token;
         }
@@ -64,7 +64,7 @@ final class ClientToken {
     }
 
     /** Forgets {@code rejected} (the catalog refused it), so that the next {@link #get()} fetches a new one. */
-    synchronized void reject(String rejected) {
+    public synchronized void reject(String rejected) {
         if (rejected.equals(token)) {
             token = null;
         }
