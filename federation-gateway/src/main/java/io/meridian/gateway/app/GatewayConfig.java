@@ -31,6 +31,14 @@ import java.util.function.Function;
  *   <li>{@value #CASSANDRA_CONTACT_POINTS} [{@code 127.0.0.1:<own region's localPorts.cassandraCql()>}],
  *       {@value #CASSANDRA_DATACENTER} [{@code datacenter1}], {@value #KEYSPACE} [{@code meridian_gateway}]: the gateway's own
  *       region's Cassandra, which holds its transfer ledger.</li>
+ *   <li>{@value #BREAKER_CALLS} [10], {@value #BREAKER_MINIMUM_CALLS} [5], {@value #BREAKER_FAILURE_RATE} [50],
+ *       {@value #BREAKER_OPEN_FOR} [PT10S]: each region's circuit breaker on the aggregate fan-out: over its last
+ *       {@code calls} calls (once at least {@code minimumCalls} were made), a failure rate of at least
+ *       {@code failureRate} percent opens it for {@code openFor}, during which that region is skipped at once;</li>
+ *   <li>{@value #REGIONS} [every region of region-configs]: the comma-separated regions this federation runs, when it
+ *       runs only some (a local federation of three); the aggregate fan-out asks exactly these;</li>
+ *   <li>{@value #TRACING_SAMPLER} [0.01] ({@code off} or a ratio, parent-based) and {@value #TRACING_OTLP_ENDPOINT}
+ *       [none: sampled spans are dropped]: the same property names as the region node's tracing.</li>
  * </ul>
  * The secret comes from the environment only, {@value #CLIENT_SECRET_ENV}: the secret of the Keycloak client
  * {@code gateway-<region>} the gateway calls the catalog as.
@@ -48,10 +56,12 @@ import java.util.function.Function;
  *                       region-configs' order
  * @param regionTimeout  the limit on one call to a region's data API
  * @param cassandra      the gateway's own region's Cassandra (the transfer ledger)
+ * @param breaker        the per-region circuit breaker of the aggregate fan-out
+ * @param tracing        sampling and export of the gateway's spans
  */
 public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port, URI catalogUrl, URI issuer, String clientId,
         String clientSecret, Duration regionsTtl, Duration catalogTimeout, List<RegionLinks> regions, Duration regionTimeout,
-        Cassandra cassandra) {
+        Cassandra cassandra, Breaker breaker, Tracing tracing) {
 
     public static final String REGION = "meridian.gateway.region";
     public static final String PORT = "meridian.gateway.port";
@@ -65,6 +75,13 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
     public static final String CASSANDRA_CONTACT_POINTS = "meridian.cassandra.contactPoints";
     public static final String CASSANDRA_DATACENTER = "meridian.cassandra.datacenter";
     public static final String KEYSPACE = "meridian.gateway.keyspace";
+    public static final String BREAKER_CALLS = "meridian.gateway.breaker.calls";
+    public static final String BREAKER_MINIMUM_CALLS = "meridian.gateway.breaker.minimumCalls";
+    public static final String BREAKER_FAILURE_RATE = "meridian.gateway.breaker.failureRate";
+    public static final String BREAKER_OPEN_FOR = "meridian.gateway.breaker.openFor";
+    public static final String REGIONS = "meridian.gateway.regions";
+    public static final String TRACING_SAMPLER = "meridian.tracing.sampler";
+    public static final String TRACING_OTLP_ENDPOINT = "meridian.tracing.otlp.endpoint";
 
     /** Loopback only: the gateway of a local federation is never reachable from outside the machine. */
     public static final String BIND_HOST = "127.0.0.1";
@@ -105,6 +122,50 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         }
         if (regionTimeout.isNegative() || regionTimeout.isZero()) {
             throw new GatewayConfigException(REGION_TIMEOUT + " must be positive, was " + regionTimeout);
+        }
+        Objects.requireNonNull(breaker, "breaker must not be null");
+        Objects.requireNonNull(tracing, "tracing must not be null");
+    }
+
+    /**
+     * A region's circuit breaker (resilience4j, count-based window).
+     *
+     * @param calls        how many recent calls the failure rate is computed over
+     * @param minimumCalls how many calls must have been made before the rate counts
+     * @param failureRate  the failure percentage (1-100) that opens the breaker
+     * @param openFor      how long an open breaker refuses calls before it lets a few through again
+     */
+    public record Breaker(int calls, int minimumCalls, int failureRate, Duration openFor) {
+        public Breaker {
+            Objects.requireNonNull(openFor, "openFor must not be null");
+            if (calls < 1) {
+                throw new GatewayConfigException(BREAKER_CALLS + " must be at least 1, was " + calls);
+            }
+            if (minimumCalls < 1 || minimumCalls > calls) {
+                throw new GatewayConfigException(BREAKER_MINIMUM_CALLS + " must be 1-" + BREAKER_CALLS + " (" + calls + "), was " + minimumCalls);
+            }
+            if (failureRate < 1 || failureRate > 100) {
+                throw new GatewayConfigException(BREAKER_FAILURE_RATE + " must be a percentage 1-100, was " + failureRate);
+            }
+            if (openFor.isNegative() || openFor.isZero()) {
+                throw new GatewayConfigException(BREAKER_OPEN_FOR + " must be positive, was " + openFor);
+            }
+        }
+    }
+
+    /**
+     * How the gateway traces.
+     *
+     * @param ratio        the share of new traces sampled, 0 (off) to 1; a caller's sampled {@code traceparent} is followed
+     * @param otlpEndpoint the OTLP/HTTP traces URL spans are exported to, or empty to export none
+     */
+    public record Tracing(double ratio, java.util.Optional<URI> otlpEndpoint) {
+        public Tracing {
+            Objects.requireNonNull(otlpEndpoint, "otlpEndpoint must not be null");
+            if (!(ratio >= 0 && ratio <= 1)) {
+                throw new GatewayConfigException(TRACING_SAMPLER + " must be 'off' or a ratio between 0 and 1, was " + ratio);
+            }
+            otlpEndpoint.ifPresent(u -> requireHttp(TRACING_OTLP_ENDPOINT, u));
         }
     }
 
@@ -209,7 +270,20 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         String clientId = "gateway-" + region.id().value();
         String secret = env.apply(CLIENT_SECRET_ENV);
         List<RegionLinks> links = new ArrayList<>();
+        String running = properties.apply(REGIONS);
+        java.util.Set<String> federation = new java.util.HashSet<>();
+        if (running != null && !running.isBlank()) {
+            for (String id : running.trim().split("\\s*,\\s*")) {
+                if (configs.regions().stream().noneMatch(r -> r.id().value().equals(id))) {
+                    throw new GatewayConfigException(REGIONS + " must list regions of " + regionIds(configs) + ", had '" + id + "'");
+                }
+                federation.add(id);
+            }
+        }
         for (RegionConfig r : configs.regions()) {
+            if (!federation.isEmpty() && !federation.contains(r.id().value())) {
+                continue;
+            }
             String p = REGION_PREFIX + r.id().value() + ".";
             links.add(new RegionLinks(r.id(), r.jurisdiction(),
                     uri(p + "dataApi", properties.apply(p + "dataApi"), "http://127.0.0.1:" + r.localPorts().dataApi() + "/v1"),
@@ -225,7 +299,43 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         return new GatewayConfig(region.id(), region.jurisdiction(), port, catalog, issuer, clientId, secret == null ? "" : secret,
                 duration(REGIONS_TTL, properties.apply(REGIONS_TTL), Duration.ofSeconds(3)),
                 duration(CATALOG_TIMEOUT, properties.apply(CATALOG_TIMEOUT), Duration.ofSeconds(3)), links,
-                duration(REGION_TIMEOUT, properties.apply(REGION_TIMEOUT), Duration.ofSeconds(2)), cassandra);
+                duration(REGION_TIMEOUT, properties.apply(REGION_TIMEOUT), Duration.ofSeconds(2)), cassandra,
+                new Breaker(integer(BREAKER_CALLS, properties.apply(BREAKER_CALLS), 10),
+                        integer(BREAKER_MINIMUM_CALLS, properties.apply(BREAKER_MINIMUM_CALLS), 5),
+                        integer(BREAKER_FAILURE_RATE, properties.apply(BREAKER_FAILURE_RATE), 50),
+                        duration(BREAKER_OPEN_FOR, properties.apply(BREAKER_OPEN_FOR), Duration.ofSeconds(10))),
+                tracing(properties));
+    }
+
+    private static Tracing tracing(Function<String, String> properties) {
+        String sampler = properties.apply(TRACING_SAMPLER);
+        double ratio = 0.01;
+        if (sampler != null && !sampler.isBlank()) {
+            if (sampler.trim().equalsIgnoreCase("off")) {
+                ratio = 0;
+            } else {
+                try {
+                    ratio = Double.parseDouble(sampler.trim());
+                } catch (NumberFormatException e) {
+                    throw new GatewayConfigException(TRACING_SAMPLER + " must be 'off' or a ratio between 0 and 1, was '" + sampler + "'", e);
+                }
+            }
+        }
+        String endpoint = properties.apply(TRACING_OTLP_ENDPOINT);
+        java.util.Optional<URI> otlp = endpoint == null || endpoint.isBlank() ? java.util.Optional.empty()
+                : java.util.Optional.of(uri(TRACING_OTLP_ENDPOINT, endpoint, null));
+        return new Tracing(ratio, otlp);
+    }
+
+    private static int integer(String name, String value, int fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new GatewayConfigException(name + " must be a whole number, was '" + value + "'", e);
+        }
     }
 
     /** The realm's published signing keys. */
@@ -244,7 +354,7 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         return "GatewayConfig[region=" + region.value() + ", jurisdiction=" + jurisdiction.code() + ", bind=" + BIND_HOST + ":" + port
                 + ", catalog=" + catalogUrl + ", issuer=" + issuer + ", client=" + clientId + ", secret=****, regionsTtl=" + regionsTtl
                 + ", catalogTimeout=" + catalogTimeout + ", regionTimeout=" + regionTimeout + ", regions=" + regions + ", cassandra="
-                + cassandra + "]";
+                + cassandra + ", breaker=" + breaker + ", tracing=" + tracing + "]";
     }
 
     private static String regionIds(RegionConfigs configs) {
