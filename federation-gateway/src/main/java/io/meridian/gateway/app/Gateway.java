@@ -1,11 +1,13 @@
 package io.meridian.gateway.app;
 
 import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.aggregates.AggregatesRoutes;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
+import io.meridian.gateway.tracing.GatewayTracing;
 import java.time.Clock;
 import java.util.Objects;
 import org.apache.camel.CamelContext;
@@ -33,11 +35,13 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final DefaultCamelContext camel;
     private final VertxPlatformHttpServer server;
+    private final GatewayTracing tracing;
 
-    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server) {
+    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, GatewayTracing tracing) {
         this.config = config;
         this.camel = camel;
         this.server = server;
+        this.tracing = tracing;
     }
 
     /**
@@ -48,7 +52,17 @@ public final class Gateway implements AutoCloseable {
      * @throws Exception when the context cannot start, for example when the port is taken
      */
     public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
+        return start(config, tokens, clock, ledger, GatewayTracing.create(config));
+    }
+
+    /**
+     * Builds and starts the gateway with its tracing (tests hand in tracing over the SDK's in-memory exporter). The
+     * gateway closes the tracing when it stops.
+     */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger, GatewayTracing tracing)
+            throws Exception {
         Objects.requireNonNull(config, "config must not be null");
+        Objects.requireNonNull(tracing, "tracing must not be null");
         Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
@@ -62,17 +76,21 @@ public final class Gateway implements AutoCloseable {
         camel.getRestConfiguration().setComponent("platform-http");
         camel.getRestConfiguration().setBindingMode(RestConfiguration.RestBindingMode.off);
         try {
+            // before any route is added, so that every feature's REST routes get their server spans without edits
+            camel.addRoutePolicyFactory(tracing.routePolicyFactory());
             camel.addRoutes(new ProblemRouteConfiguration());
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
+            camel.addRoutes(new AggregatesRoutes(config, tokens, clock, ledger, tracing));
             camel.start();
             // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
             UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
         } catch (Exception | Error e) {
             camel.close();
+            tracing.close();
             throw e;
         }
-        Gateway gateway = new Gateway(config, camel, server);
+        Gateway gateway = new Gateway(config, camel, server, tracing);
         LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
                 GatewayConfig.BIND_HOST, gateway.port());
         return gateway;
@@ -96,5 +114,6 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         camel.stop();
+        tracing.close();
     }
 }
