@@ -114,7 +114,10 @@ public final class GatewayBenchSetup {
         System.exit(0);
     }
 
-    /** Creates or replaces the tenant: home EU, proximity allocation, aggregates may go to every region's jurisdiction. */
+    /**
+     * Creates or replaces the tenant: home EU, proximity allocation, aggregates may go to every region's jurisdiction
+     * with SCCs declared in place, so that no region's egress gate denies the benchmark's query for its destination.
+     */
     static JsonObject tenantSpec(List<RegionConfig> regions) {
         String home = "EU";
         Set<String> destinations = new LinkedHashSet<>();
@@ -122,7 +125,9 @@ public final class GatewayBenchSetup {
         destinations.remove(home);
         return new JsonObject().put("home-jurisdiction", home)
                 .put("allocation", new JsonObject().put("policy", "PROXIMITY"))
-                .put("export", new JsonObject().put("allowed-destinations", new JsonArray(new ArrayList<>(destinations))))
+                // SCCs declared for every destination too: EU->US and ZA->US need them (jurisdictions.yaml), else rule A3 denies
+                .put("export", new JsonObject().put("allowed-destinations", new JsonArray(new ArrayList<>(destinations)))
+                        .put("sccs-in-place", new JsonArray(new ArrayList<>(destinations))))
                 .put("data", new JsonObject().put("payload", new JsonObject().put("metrics", new JsonObject().put("v", "/v")).put("time", "/sent")));
     }
 

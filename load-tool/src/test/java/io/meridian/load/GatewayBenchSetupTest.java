@@ -18,6 +18,7 @@ class GatewayBenchSetupTest {
         assertEquals("PROXIMITY", spec.getJsonObject("allocation").getString("policy"));
         // the home jurisdiction is no export destination; the other two are
         assertEquals(List.of("ZA", "US"), spec.getJsonObject("export").getJsonArray("allowed-destinations").getList());
+        assertEquals(List.of("ZA", "US"), spec.getJsonObject("export").getJsonArray("sccs-in-place").getList());
         // what MqttDevice's JSON payload carries: v is the metric, sent the device's time
         assertEquals(new JsonObject().put("metrics", new JsonObject().put("v", "/v")).put("time", "/sent"),
                 spec.getJsonObject("data").getJsonObject("payload"));
