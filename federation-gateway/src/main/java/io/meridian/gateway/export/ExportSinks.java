@@ -61,7 +61,7 @@ public final class ExportSinks {
         StringBuilder uri = new StringBuilder("aws2-s3://").append(bucket).append("?autoCreateBucket=false&region=").append(config.awsRegion());
         config.s3Endpoint().ifPresent(e -> uri.append("&overrideEndpoint=true&forcePathStyle=true&uriEndpointOverride=").append(e));
         credentials(uri);
-        Exchange result = producer.send(uri.toString(), e -> {
+        Exchange result = send("s3", uri.toString(), e -> {
             e.getMessage().setHeader(AWS2S3Constants.KEY, key);
             e.getMessage().setHeader(AWS2S3Constants.CONTENT_LENGTH, (long) body.length);
             e.getMessage().setHeader(AWS2S3Constants.CONTENT_TYPE, "application/json");
@@ -79,7 +79,7 @@ public final class ExportSinks {
         StringBuilder uri = new StringBuilder("aws2-s3://").append(bucket).append("?operation=deleteObject&region=").append(config.awsRegion());
         config.s3Endpoint().ifPresent(e -> uri.append("&overrideEndpoint=true&forcePathStyle=true&uriEndpointOverride=").append(e));
         credentials(uri);
-        Exchange result = producer.send(uri.toString(), e -> e.getMessage().setHeader(AWS2S3Constants.KEY, key));
+        Exchange result = send("s3", uri.toString(), e -> e.getMessage().setHeader(AWS2S3Constants.KEY, key));
         if (result.getException() != null) {
             throw new SinkException("s3", "could not delete s3://" + bucket + "/" + key + ": " + reason(result.getException()), result.getException());
         }
@@ -90,7 +90,7 @@ public final class ExportSinks {
         StringBuilder uri = new StringBuilder("aws2-kinesis://").append(stream).append("?region=").append(config.awsRegion());
         config.kinesisEndpoint().ifPresent(e -> uri.append("&overrideEndpoint=true&cborEnabled=false&uriEndpointOverride=").append(e));
         credentials(uri);
-        Exchange result = producer.send(uri.toString(), e -> {
+        Exchange result = send("kinesis", uri.toString(), e -> {
             e.getMessage().setHeader(Kinesis2Constants.PARTITION_KEY, partitionKey);
             e.getMessage().setBody(body);
         });
@@ -100,6 +100,20 @@ public final class ExportSinks {
         }
         return new KinesisWritten(stream, result.getMessage().getHeader(Kinesis2Constants.SHARD_ID, "", String.class),
                 result.getMessage().getHeader(Kinesis2Constants.SEQUENCE_NUMBER, "", String.class));
+    }
+
+    /**
+     * Sends through the endpoint; a failure to create or start the endpoint itself (thrown rather than set on the
+     * exchange) is a failure of that sink too.
+     */
+    private Exchange send(String sink, String uri, org.apache.camel.Processor fill) throws SinkException {
+        try {
+            return producer.send(uri, fill);
+        } catch (RuntimeException e) {
+            // not the message: it may quote the endpoint URI, and with it the credentials
+            throw new SinkException(sink, "the " + (sink.equals("s3") ? "S3" : "Kinesis") + " sink could not be opened ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
     }
 
     private void credentials(StringBuilder uri) {
