@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.gateway.ledger.CassandraTransferLedger;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,9 +61,9 @@ public final class CassandraExportSchedules implements ExportSchedules {
         if (!keyspace.matches("[a-z][a-z0-9_]{0,47}")) {
             throw new IllegalArgumentException("keyspace must be a lower-case CQL identifier, was '" + keyspace + "'");
         }
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".export_schedules (tenant text, id text, request text, every_ms bigint,"
+        CassandraTransferLedger.schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".export_schedules (tenant text, id text, request text, every_ms bigint,"
                 + " updated timestamp, PRIMARY KEY ((tenant), id))");
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".export_schedule_runs (tenant text, id text, period_start timestamp,"
+        CassandraTransferLedger.schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".export_schedule_runs (tenant text, id text, period_start timestamp,"
                 + " claimed_by text, claimed_at timestamp, PRIMARY KEY ((tenant, id), period_start))");
         return new CassandraExportSchedules(session, keyspace);
     }

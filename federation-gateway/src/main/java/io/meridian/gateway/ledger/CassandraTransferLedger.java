@@ -5,10 +5,12 @@ import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,12 @@ public final class CassandraTransferLedger implements TransferLedger {
     public static final int VERIFY_PAGE = 500;
     /** The most entries one {@link #read} returns. */
     public static final int MAX_READ = 1000;
+
+    /**
+     * Schema changes wait for every node's agreement, which takes far longer than a query on a busy machine; the driver's
+     * default request timeout (2 s) is too short for them.
+     */
+    public static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Pattern CQL_IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,47}");
     private static final String COLUMNS = "sequence, format_version, kind, tenant, source_region, source_jurisdiction, destination,"
@@ -114,7 +122,7 @@ public final class CassandraTransferLedger implements TransferLedger {
             throw new IllegalArgumentException("verifyPage must be at least 1, was " + verifyPage);
         }
         createKeyspace(session, keyspace, replication);
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".transfer_ledger ("
+        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".transfer_ledger ("
                 + " ledger text, sequence bigint, format_version int, kind text, tenant text, source_region text,"
                 + " source_jurisdiction text, destination text, source_decision_id uuid, source_decision_sequence bigint,"
                 + " payload_hash text, cells int, bytes bigint, at timestamp, export_id uuid, sink text,"
@@ -131,7 +139,12 @@ public final class CassandraTransferLedger implements TransferLedger {
         String replicationCql = replication.entrySet().stream()
                 .map(e -> "'" + e.getKey() + "': " + (e.getValue() instanceof Number ? e.getValue().toString() : "'" + e.getValue() + "'"))
                 .collect(Collectors.joining(", ", "{", "}"));
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replicationCql);
+        schema(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replicationCql);
+    }
+
+    /** Runs a schema change with {@link #SCHEMA_TIMEOUT}. */
+    public static void schema(CqlSession session, String cql) {
+        session.execute(SimpleStatement.newInstance(cql).setTimeout(SCHEMA_TIMEOUT));
     }
 
     @Override

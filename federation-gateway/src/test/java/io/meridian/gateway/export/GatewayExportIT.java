@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.auth.TokenValidator;
@@ -96,7 +98,11 @@ class GatewayExportIT {
         this.keycloak = keycloak;
         federation.start(List.of(ServiceRequest.of("region-node", "eu-central")), Federation.Listener.NONE);
         CassandraService cassandra = federation.cassandra("eu-central");
-        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress()).withLocalDatacenter(cassandra.localDatacenter()).build();
+        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress()).withLocalDatacenter(cassandra.localDatacenter())
+                // the machine is shared with other builds: a query may take longer than the driver's default 2 s
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+                        .build())
+                .build();
         s3 = s3Mock.client();
         s3.createBucket(b -> b.bucket(BUCKET));
         kinesis = kinesalite.client();

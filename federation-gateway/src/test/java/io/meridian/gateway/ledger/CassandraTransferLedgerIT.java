@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +46,11 @@ class CassandraTransferLedgerIT {
     void connect(Federation federation) {
         CassandraService cassandra = federation.cassandra("eu-central");
         datacenter = cassandra.localDatacenter();
-        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress()).withLocalDatacenter(datacenter).build();
+        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress()).withLocalDatacenter(datacenter)
+                // the machine is shared with other builds: a query may take longer than the driver's default 2 s
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+                        .build())
+                .build();
     }
 
     @AfterAll
