@@ -2,14 +2,21 @@ package io.meridian.gateway.app;
 
 import io.meridian.auth.TokenValidator;
 import io.meridian.gateway.aggregates.AggregatesRoutes;
+import io.meridian.gateway.aggregates.FederatedAggregates;
+import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionClient;
+import io.meridian.gateway.export.ExportBackends;
+import io.meridian.gateway.export.ExportRoutes;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
+import io.meridian.gateway.routes.audit.AuditRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
 import io.meridian.gateway.tracing.GatewayTracing;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
@@ -35,13 +42,23 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final DefaultCamelContext camel;
     private final VertxPlatformHttpServer server;
+    private final ExportRoutes exports;
+    private final AggregatesRoutes aggregates;
     private final GatewayTracing tracing;
 
-    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, GatewayTracing tracing) {
+    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, ExportRoutes exports,
+            AggregatesRoutes aggregates, GatewayTracing tracing) {
         this.config = config;
         this.camel = camel;
         this.server = server;
+        this.exports = exports;
+        this.aggregates = aggregates;
         this.tracing = tracing;
+    }
+
+    /** As {@link #start(GatewayConfig, TokenValidator, Clock, TransferLedger, Optional)} without export backends: export answers 503. */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
+        return start(config, tokens, clock, ledger, Optional.empty());
     }
 
     /**
@@ -49,23 +66,29 @@ public final class Gateway implements AutoCloseable {
      *
      * @param tokens validates callers' tokens (service-auth's Keycloak validator, or one over local keys in tests)
      * @param ledger   the transfer ledger every received cross-border aggregate and every export is recorded in
+     * @param exports  the federated query and the schedule store exports use; without them export answers 503
      * @throws Exception when the context cannot start, for example when the port is taken
      */
-    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
-        return start(config, tokens, clock, ledger, GatewayTracing.create(config));
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            Optional<ExportBackends> exports) throws Exception {
+        return start(config, tokens, clock, ledger, exports, GatewayTracing.create(config));
     }
 
     /**
-     * Builds and starts the gateway with its tracing (tests hand in tracing over the SDK's in-memory exporter). The
-     * gateway closes the tracing when it stops.
+     * As above, with the gateway's tracing (tests hand in tracing over the SDK's in-memory exporter). The gateway closes
+     * the tracing when it stops.
      */
-    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger, GatewayTracing tracing)
-            throws Exception {
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            Optional<ExportBackends> exports, GatewayTracing tracing) throws Exception {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(tracing, "tracing must not be null");
         Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
+        Objects.requireNonNull(exports, "exports must not be null");
+        RegionClient regionClient = new RegionClient(config, new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
+                config.catalogTimeout(), clock, RegionClient.httpClient(config)), RegionClient.httpClient(config));
+        ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exports, clock);
         DefaultCamelContext camel = new DefaultCamelContext();
         camel.getCamelContextExtension().setName("federation-gateway-" + config.region().value());
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
@@ -75,13 +98,16 @@ public final class Gateway implements AutoCloseable {
         camel.addService(server);
         camel.getRestConfiguration().setComponent("platform-http");
         camel.getRestConfiguration().setBindingMode(RestConfiguration.RestBindingMode.off);
+        AggregatesRoutes aggregates = new AggregatesRoutes(config, tokens, clock, ledger, tracing);
         try {
             // before any route is added, so that every feature's REST routes get their server spans without edits
             camel.addRoutePolicyFactory(tracing.routePolicyFactory());
             camel.addRoutes(new ProblemRouteConfiguration());
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
-            camel.addRoutes(new AggregatesRoutes(config, tokens, clock, ledger, tracing));
+            camel.addRoutes(new AuditRoutes(config, tokens, ledger, regionClient));
+            camel.addRoutes(exportRoutes);
+            camel.addRoutes(aggregates);
             camel.start();
             // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
             UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
@@ -90,7 +116,7 @@ public final class Gateway implements AutoCloseable {
             tracing.close();
             throw e;
         }
-        Gateway gateway = new Gateway(config, camel, server, tracing);
+        Gateway gateway = new Gateway(config, camel, server, exportRoutes, aggregates, tracing);
         LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
                 GatewayConfig.BIND_HOST, gateway.port());
         return gateway;
@@ -108,6 +134,19 @@ public final class Gateway implements AutoCloseable {
     /** The running Camel context, for tests that compare its REST services with the OpenAPI document. */
     public CamelContext camel() {
         return camel;
+    }
+
+    /** The export routes, whose scheduler tests drive with their own clock. */
+    public ExportRoutes exports() {
+        return exports;
+    }
+
+    /**
+     * The federated aggregate query this gateway serves (GET /v1/tenants/{t}/aggregates). Not yet what the export uses:
+     * {@link ExportBackends} is handed in before the context exists (GatewayApp's TEMPORARY note).
+     */
+    public FederatedAggregates aggregates() {
+        return aggregates.aggregates();
     }
 
     /** Stops the routes and the HTTP server, and releases the Vert.x instance the server created. */

@@ -77,7 +77,7 @@ class FederatedAggregatesTest {
         props.putAll(extra);
         GatewayConfig config = GatewayConfig.from(RegionConfigs.loadDefault(), props::get, Map.of(GatewayConfig.CLIENT_SECRET_ENV, "s")::get);
         Gateway gateway = tracing == null ? Gateway.start(config, TOKENS.validator(), Clock.systemUTC(), ledger)
-                : Gateway.start(config, TOKENS.validator(), Clock.systemUTC(), ledger, tracing);
+                : Gateway.start(config, TOKENS.validator(), Clock.systemUTC(), ledger, Optional.empty(), tracing);
         open.add(gateway);
         return gateway;
     }

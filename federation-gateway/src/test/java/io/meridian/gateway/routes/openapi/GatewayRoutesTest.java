@@ -100,7 +100,10 @@ class GatewayRoutesTest {
                 .map(RestRegistry.RestService.class::cast)
                 .map(s -> s.getMethod().toUpperCase() + " " + (s.getBasePath() + (s.getUriTemplate() == null ? "" : s.getUriTemplate())))
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(Set.of("GET /v1/openapi.json", "GET /v1/regions", "GET /v1/tenants/{tenant}/aggregates"), running, "sanity: the built operations run");
+        assertTrue(running.containsAll(Set.of("GET /v1/openapi.json", "GET /v1/regions", "GET /v1/audit/ledger", "GET /v1/audit/ledger/verify",
+                "GET /v1/audit/regions/{region}/decisions", "GET /v1/audit/regions/{region}/decisions/verify", "POST /v1/tenants/{tenant}/exports",
+                "GET /v1/tenants/{tenant}/export-schedules", "PUT /v1/tenants/{tenant}/export-schedules/{id}",
+                "DELETE /v1/tenants/{tenant}/export-schedules/{id}", "GET /v1/tenants/{tenant}/aggregates")), "sanity: the features' operations run: " + running);
         assertEquals(documentedOperations(), running);
         JsonNode doc = JSON.readTree(OpenApiRoutes.document());
         assertEquals("3.1.0", doc.get("openapi").asText());
@@ -120,7 +123,7 @@ class GatewayRoutesTest {
                 continue;
             }
             String[] parts = op.split(" ");
-            // path parameters get sample values: the check comes before any of them is used
+            // path parameters get a sample value: the token is checked before any of them is looked at
             HttpResponse<String> r = send(parts[0], parts[1].replaceAll("\\{[^}]+}", "x1"), null);
             problem(r, 401);
             assertEquals("Bearer realm=\"meridian\"", r.headers().firstValue("WWW-Authenticate").orElse(null), op);
