@@ -15,6 +15,7 @@ import io.meridian.gateway.ledger.TransferRecord;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.service.BackingService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
 import io.meridian.regions.RegionConfigs;
@@ -34,6 +35,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -74,7 +76,22 @@ class GatewayAggregatesIT {
     void mergedCells_equalAnExactComputation_theSmallGroupIsSuppressed_foreignPartsAreRecorded_andADeadRegionMakesItPartial(
             Federation federation, KeycloakService keycloak) throws Exception {
         federation.start(REGIONS.stream().map(r -> ServiceRequest.of("region-node", r)).toList(), Federation.Listener.NONE);
-        federation.start(List.of(ServiceRequest.of("catalog")), Federation.Listener.NONE);
+        for (String r : REGIONS) {
+            // a node another IT class of this run stopped stays registered with the federation: start it again
+            BackingService node = federation.service("region-node-" + r).orElseThrow();
+            if (!node.isReady()) {
+                node.start(Duration.ofMinutes(3));
+            }
+        }
+        // the catalog learns the nodes' endpoints when it starts; an IT class before this one may have started it while
+        // fewer nodes ran (it then sees the others DOWN for good), so it is restarted to reach all three
+        Optional<BackingService> running = federation.service("catalog");
+        if (running.isPresent()) {
+            running.get().stop();
+            running.get().start(Duration.ofMinutes(3));
+        } else {
+            federation.start(List.of(ServiceRequest.of("catalog")), Federation.Listener.NONE);
+        }
         String catalog = federation.service("catalog").orElseThrow().endpoints().get("api");
         Map<String, String> props = new HashMap<>(Map.of(GatewayConfig.REGION, "us-east", GatewayConfig.PORT, "0", GatewayConfig.CATALOG_URL, catalog,
                 GatewayConfig.ISSUER, keycloak.issuer().toString(), GatewayConfig.REGIONS, String.join(",", REGIONS),
