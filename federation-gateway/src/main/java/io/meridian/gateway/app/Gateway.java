@@ -7,6 +7,7 @@ import io.meridian.gateway.client.ClientToken;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.export.ExportBackends;
 import io.meridian.gateway.export.ExportRoutes;
+import io.meridian.gateway.export.ExportSchedules;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
@@ -17,6 +18,7 @@ import io.meridian.gateway.tracing.GatewayTracing;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
@@ -80,15 +82,31 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
             Optional<ExportBackends> exports, GatewayTracing tracing) throws Exception {
+        Objects.requireNonNull(exports, "exports must not be null");
+        return start(config, tokens, clock, ledger, own -> exports, tracing);
+    }
+
+    /**
+     * The gateway as it runs in production ({@link GatewayApp}): exports run this gateway's own federated aggregate
+     * query, the one {@code GET /v1/tenants/{t}/aggregates} serves, and keep their schedules in {@code schedules}.
+     */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            ExportSchedules schedules) throws Exception {
+        Objects.requireNonNull(schedules, "schedules must not be null");
+        Objects.requireNonNull(config, "config must not be null");
+        return start(config, tokens, clock, ledger, own -> Optional.of(new ExportBackends(own, schedules)), GatewayTracing.create(config));
+    }
+
+    private static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            Function<FederatedAggregates, Optional<ExportBackends>> exportsFor, GatewayTracing tracing) throws Exception {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(tracing, "tracing must not be null");
         Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
-        Objects.requireNonNull(exports, "exports must not be null");
         RegionClient regionClient = new RegionClient(config, new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
                 config.catalogTimeout(), clock, RegionClient.httpClient(config)), RegionClient.httpClient(config));
-        ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exports, clock);
+
         DefaultCamelContext camel = new DefaultCamelContext();
         camel.getCamelContextExtension().setName("federation-gateway-" + config.region().value());
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
@@ -99,6 +117,7 @@ public final class Gateway implements AutoCloseable {
         camel.getRestConfiguration().setComponent("platform-http");
         camel.getRestConfiguration().setBindingMode(RestConfiguration.RestBindingMode.off);
         AggregatesRoutes aggregates = new AggregatesRoutes(config, tokens, clock, ledger, tracing);
+        ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exportsFor.apply(aggregates.aggregates()), clock);
         try {
             // before any route is added, so that every feature's REST routes get their server spans without edits
             camel.addRoutePolicyFactory(tracing.routePolicyFactory());
@@ -141,10 +160,7 @@ public final class Gateway implements AutoCloseable {
         return exports;
     }
 
-    /**
-     * The federated aggregate query this gateway serves (GET /v1/tenants/{t}/aggregates). Not yet what the export uses:
-     * {@link ExportBackends} is handed in before the context exists (GatewayApp's TEMPORARY note).
-     */
+    /** The federated aggregate query this gateway serves (GET /v1/tenants/{t}/aggregates), which its exports run too. */
     public FederatedAggregates aggregates() {
         return aggregates.aggregates();
     }

@@ -2,6 +2,7 @@ package io.meridian.gateway.app;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.export.CassandraExportSchedules;
 import io.meridian.gateway.ledger.CassandraTransferLedger;
 import java.net.InetSocketAddress;
 import io.meridian.regions.RegionConfigs;
@@ -49,9 +50,8 @@ public final class GatewayApp {
             ledger = CassandraTransferLedger.open(session, config.cassandra().keyspace(),
                     CassandraTransferLedger.localReplication(config.cassandra().datacenter()), config.region().value());
             TokenValidator tokens = new TokenValidator(config.jwksUri(), config.issuer().toString(), GatewayConfig.AUDIENCE, Clock.systemUTC());
-            // TEMPORARY (gw-ledger): export answers 503 until the lead wires the real FederatedAggregates here, as
-            // Optional.of(new ExportBackends(aggregates, CassandraExportSchedules.open(session, config.cassandra().keyspace())))
-            gateway = Gateway.start(config, tokens, Clock.systemUTC(), ledger, java.util.Optional.empty());
+            gateway = Gateway.start(config, tokens, Clock.systemUTC(), ledger,
+                    CassandraExportSchedules.open(session, config.cassandra().keyspace()));
         } catch (Exception e) {
             session.close();
             System.err.println("federation gateway: could not start on " + GatewayConfig.BIND_HOST + ":" + config.port() + ": " + e);
