@@ -216,6 +216,8 @@ public final class RegionDataApi {
                     .handler(ctx -> authenticated(ctx, c -> command(ctx, c)));
             router.get("/v1/tenants/:tenant/devices").handler(ctx -> authenticated(ctx, c -> devices(ctx, c)));
             router.get("/v1/tenants/:tenant/devices/count").handler(ctx -> authenticated(ctx, c -> deviceCount(ctx, c)));
+            // after .../count, which this template would match too
+            router.get("/v1/tenants/:tenant/devices/:device").handler(ctx -> authenticated(ctx, c -> device(ctx, c)));
             router.get("/v1/tenants/:tenant/aggregates").handler(ctx -> authenticated(ctx, c -> aggregates(ctx, c)));
             router.get("/v1/decisions").handler(ctx -> authenticated(ctx, c -> decisions(ctx, c)));
             router.get("/v1/decisions/verify").handler(ctx -> authenticated(ctx, c -> verify(ctx, c)));
@@ -547,10 +549,8 @@ public final class RegionDataApi {
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
             JsonArray items = new JsonArray();
             rows.stream().limit(size).forEach(e -> {
-                JsonObject labels = Optional.ofNullable(e.getValue().getJsonObject("ext")).map(x -> x.getJsonObject("meridian"))
-                        .map(m -> m.getJsonObject("labels")).orElse(new JsonObject());
                 items.add(new JsonObject().put("id", e.getKey()).put("enabled", e.getValue().getBoolean("enabled", true))
-                        .put("labels", labels));
+                        .put("labels", labelsOf(e.getValue())));
             });
             JsonObject body = new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("pageOffset", offset)
                     .put("pageSize", size).put("items", items);
@@ -558,6 +558,24 @@ public final class RegionDataApi {
                 body.put("nextPageOffset", offset + size);
             }
             return body;
+        }
+
+        /** {@code GET /v1/tenants/{tenant}/devices/{device}}: one device's id and labels; raw like the list. */
+        private Object device(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            String device = ctx.pathParam("device");
+            requireRawAccess(ctx, caller, tenant, DataCategory.DEVICE_IDENTITY);
+            JsonObject doc = b.devices().document(tenant, device).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .orElseThrow(() -> new Problem(404, "not-found", "device " + device + " of tenant " + tenant + " is not registered in region "
+                            + b.gate().region().value(), Map.of()));
+            return new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("id", device)
+                    .put("enabled", doc.getBoolean("enabled", true)).put("labels", labelsOf(doc));
+        }
+
+        private static JsonObject labelsOf(JsonObject doc) {
+            return Optional.ofNullable(doc.getJsonObject("ext")).map(x -> x.getJsonObject("meridian")).map(m -> m.getJsonObject("labels"))
+                    .orElse(new JsonObject());
         }
 
         /** {@code GET /v1/tenants/{tenant}/devices/count}: how many devices, an operational figure without identifiers. */
