@@ -4,6 +4,7 @@ import io.meridian.auth.TokenValidator;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
+import io.meridian.gateway.routes.devices.DevicesRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
 import java.time.Clock;
@@ -65,6 +66,7 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new ProblemRouteConfiguration());
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
+            camel.addRoutes(new DevicesRoutes(config, tokens, clock));
             camel.start();
             // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
             UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
