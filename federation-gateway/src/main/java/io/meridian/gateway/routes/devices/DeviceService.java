@@ -299,10 +299,10 @@ final class DeviceService {
 
     /** A foreign home region's answer to a raw request: always 451, with its decision id when it gave one. */
     private Answer foreign(HttpResponse<byte[]> r, String tenant, String device, String what, Assignment a, String instance) {
-        Optional<String> decisionId = Optional.empty();
+        Optional<JsonNode> decision = Optional.empty();
         if (r.statusCode() == 451) {
             try {
-                decisionId = Optional.of(JSON.readTree(r.body()).path("decisionId").asText("")).filter(s -> !s.isBlank());
+                decision = Optional.of(JSON.readTree(r.body())).filter(d -> d.path("decisionId").isTextual());
             } catch (IOException e) {
                 // no decision id to pass on; the 451 stands
             }
@@ -311,10 +311,14 @@ final class DeviceService {
             LOG.warn("region {} answered {} with raw {} of tenant {} to the gateway of {}; the body is dropped and 451 answered",
                     a.region().value(), r.statusCode(), what, tenant, config.region().value());
         }
-        return unavailableForLegalReasons(tenant, device, what, a, decisionId, instance, "");
+        return unavailableForLegalReasons(tenant, device, what, a, decision, instance, "");
     }
 
-    private Answer unavailableForLegalReasons(String tenant, String device, String what, Assignment a, Optional<String> decisionId,
+    /**
+     * @param decision the home region's 451 problem, whose {@code decisionId} and {@code decisionSequence} (where its decision
+     *                 log holds the DENY) are passed on
+     */
+    private Answer unavailableForLegalReasons(String tenant, String device, String what, Assignment a, Optional<JsonNode> decision,
             String instance, String note) {
         String link = a.home().gateway() + devicePath(tenant, device) + "/" + what;
         ObjectNode p = JSON.createObjectNode().put("type", "about:blank").put("title", ProblemJson.reasonPhrase(451)).put("status", 451)
@@ -323,7 +327,12 @@ final class DeviceService {
                         + config.region().value() + " (" + config.jurisdiction().code() + "); rule R1" + note)
                 .put("instance", instance).put("rule", "R1").put("homeRegion", a.region().value())
                 .put("homeJurisdiction", a.home().jurisdiction().code()).put("link", link);
-        decisionId.ifPresent(id -> p.put("decisionId", id));
+        decision.ifPresent(d -> {
+            p.put("decisionId", d.get("decisionId").asText());
+            if (d.path("decisionSequence").isIntegralNumber()) {
+                p.put("decisionSequence", d.get("decisionSequence").asLong());
+            }
+        });
         return new Answer(451, ProblemJson.MEDIA_TYPE, p.toString(), Map.of("Link", "<" + link + ">; rel=\"alternate\""));
     }
 
