@@ -74,9 +74,17 @@ class GatewayDevicesIT {
         BackingService euNode = federation.service("region-node-eu-central").orElseThrow();
         BackingService usNode = federation.service("region-node-us-east").orElseThrow();
 
-        try (Gateway eu = gateway(keycloak, catalog, euNode, usNode, "eu-central", Map.of());
-                Gateway us = gateway(keycloak, catalog, euNode, usNode, "us-east",
-                        Map.of(GatewayConfig.REGION_PREFIX + "eu-central.gateway", "http://127.0.0.1:" + eu.port() + "/v1"))) {
+        // eu-central's gateway on a port chosen here, so that both gateways name it as eu-central's gateway (the Link)
+        int euPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            euPort = s.getLocalPort();
+        }
+        Map<String, String> euGateway = Map.of(GatewayConfig.REGION_PREFIX + "eu-central.gateway", "http://127.0.0.1:" + euPort + "/v1");
+        Map<String, String> euSettings = new HashMap<>(euGateway);
+        euSettings.put(GatewayConfig.PORT, String.valueOf(euPort));
+        try (Gateway eu = gateway(keycloak, catalog, euNode, usNode, "eu-central", euSettings);
+                Gateway us = gateway(keycloak, catalog, euNode, usNode, "us-east", euGateway)) {
+            assertEquals(euPort, eu.port());
             String euBase = "http://127.0.0.1:" + eu.port() + "/v1/tenants/" + TENANT + "/devices";
             String usBase = "http://127.0.0.1:" + us.port() + "/v1/tenants/" + TENANT + "/devices";
             String admin = userToken(keycloak, MeridianRealm.LAMP_ADMIN);
@@ -196,13 +204,20 @@ class GatewayDevicesIT {
             // a request-response command's answer is device data: not through the us-east gateway
             problem(send("POST", usBase + "/" + device + "/commands", admin, "{\"name\": \"getLumen\", \"responseRequired\": true}"), 451);
 
-            // another tenant's analyst gets 403 on every device operation of lampco
-            String stranger = userToken(keycloak, MeridianRealm.CARE_ANALYST);
+            // another tenant's analyst gets 403 on every device operation of lampco (on the admin-only ones for the role
+            // already), and another tenant's admin, who has every role these operations name, 403 for the tenant
+            String strangerAnalyst = userToken(keycloak, MeridianRealm.CARE_ANALYST);
+            String strangerAdmin = userToken(keycloak, MeridianRealm.CARE_ADMIN);
             for (String[] op : new String[][] {{"POST", ""}, {"GET", ""}, {"GET", "/" + device}, {"DELETE", "/" + device},
                     {"GET", "/" + device + "/state"}, {"GET", "/" + device + "/telemetry"}, {"GET", "/" + device + "/events"},
                     {"POST", "/" + device + "/commands"}}) {
+                String body = op[0].equals("POST") ? "{\"device-id\": \"x\", \"name\": \"x\"}" : null;
                 for (String base : List.of(euBase, usBase)) {
-                    HttpResponse<String> r = send(op[0], base + op[1], stranger, op[0].equals("POST") ? "{\"device-id\": \"x\", \"name\": \"x\"}" : null);
+                    HttpResponse<String> r = send(op[0], base + op[1], strangerAnalyst, body);
+                    String detail = problem(r, 403).get("detail").asText();
+                    assertTrue(detail.contains("may not access tenant " + TENANT) || detail.contains("needs one of the roles [customer-admin]"),
+                            op[0] + " " + op[1] + ": " + r.body());
+                    r = send(op[0], base + op[1], strangerAdmin, body);
                     assertTrue(problem(r, 403).get("detail").asText().contains("may not access tenant " + TENANT), op[0] + " " + op[1] + ": " + r.body());
                 }
             }
