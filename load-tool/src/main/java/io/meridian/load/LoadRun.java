@@ -134,6 +134,12 @@ final class LoadRun {
      */
     Result run(String target, String host, int port, IntFunction<String> clientId, IntFunction<String> username, String password)
             throws Exception {
+        return run(target, host, port, clientId, username, i -> password);
+    }
+
+    /** As {@link #run(String, String, int, IntFunction, IntFunction, String)}, with a password per device (catalog-registered devices). */
+    Result run(String target, String host, int port, IntFunction<String> clientId, IntFunction<String> username, IntFunction<String> password)
+            throws Exception {
         int laneCount = options.lanes();
         List<Lane> lanes = new ArrayList<>();
         for (int i = 0; i < laneCount; i++) {
@@ -146,7 +152,7 @@ final class LoadRun {
         String[] firstFailure = {null};
         for (int i = 0; i < options.devices(); i++) {
             Lane lane = lanes.get(i % laneCount);
-            MqttDevice d = new MqttDevice(clientId.apply(i), username.apply(i), password, options.topic(), options.payloadBytes(),
+            MqttDevice d = new MqttDevice(clientId.apply(i), username.apply(i), password.apply(i), options.topic(), options.payloadBytes(),
                     options.payloadFormat().equals("json"));
             connecting.acquire();
             Future<Void> f = d.connect(vertx, lane.context, lane.client, host, port, lane.pubacks, () -> lane.onAck(d));

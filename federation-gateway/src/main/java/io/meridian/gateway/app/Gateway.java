@@ -1,14 +1,20 @@
 package io.meridian.gateway.app;
 
 import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionClient;
+import io.meridian.gateway.export.ExportBackends;
+import io.meridian.gateway.export.ExportRoutes;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
+import io.meridian.gateway.routes.audit.AuditRoutes;
 import io.meridian.gateway.routes.devices.DevicesRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
@@ -34,11 +40,18 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final DefaultCamelContext camel;
     private final VertxPlatformHttpServer server;
+    private final ExportRoutes exports;
 
-    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server) {
+    private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, ExportRoutes exports) {
         this.config = config;
         this.camel = camel;
         this.server = server;
+        this.exports = exports;
+    }
+
+    /** As {@link #start(GatewayConfig, TokenValidator, Clock, TransferLedger, Optional)} without export backends: export answers 503. */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
+        return start(config, tokens, clock, ledger, Optional.empty());
     }
 
     /**
@@ -46,13 +59,19 @@ public final class Gateway implements AutoCloseable {
      *
      * @param tokens validates callers' tokens (service-auth's Keycloak validator, or one over local keys in tests)
      * @param ledger   the transfer ledger every received cross-border aggregate and every export is recorded in
+     * @param exports  the federated query and the schedule store exports use; without them export answers 503
      * @throws Exception when the context cannot start, for example when the port is taken
      */
-    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger) throws Exception {
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            Optional<ExportBackends> exports) throws Exception {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
+        Objects.requireNonNull(exports, "exports must not be null");
+        RegionClient regionClient = new RegionClient(config, new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
+                config.catalogTimeout(), clock, RegionClient.httpClient(config)), RegionClient.httpClient(config));
+        ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exports, clock);
         DefaultCamelContext camel = new DefaultCamelContext();
         camel.getCamelContextExtension().setName("federation-gateway-" + config.region().value());
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
@@ -67,6 +86,8 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
             camel.addRoutes(new DevicesRoutes(config, tokens, clock));
+            camel.addRoutes(new AuditRoutes(config, tokens, ledger, regionClient));
+            camel.addRoutes(exportRoutes);
             camel.start();
             // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
             UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
@@ -74,7 +95,7 @@ public final class Gateway implements AutoCloseable {
             camel.close();
             throw e;
         }
-        Gateway gateway = new Gateway(config, camel, server);
+        Gateway gateway = new Gateway(config, camel, server, exportRoutes);
         LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
                 GatewayConfig.BIND_HOST, gateway.port());
         return gateway;
@@ -92,6 +113,11 @@ public final class Gateway implements AutoCloseable {
     /** The running Camel context, for tests that compare its REST services with the OpenAPI document. */
     public CamelContext camel() {
         return camel;
+    }
+
+    /** The export routes, whose scheduler tests drive with their own clock. */
+    public ExportRoutes exports() {
+        return exports;
     }
 
     /** Stops the routes and the HTTP server, and releases the Vert.x instance the server created. */

@@ -30,7 +30,13 @@ import java.util.function.Function;
  *   <li>{@value #REGION_TIMEOUT} [PT2S]: the limit on one call to a region's data API;</li>
  *   <li>{@value #CASSANDRA_CONTACT_POINTS} [{@code 127.0.0.1:<own region's localPorts.cassandraCql()>}],
  *       {@value #CASSANDRA_DATACENTER} [{@code datacenter1}], {@value #KEYSPACE} [{@code meridian_gateway}]: the gateway's own
- *       region's Cassandra, which holds its transfer ledger.</li>
+ *       region's Cassandra, which holds its transfer ledger and the export schedules;</li>
+ *   <li>{@value #EXPORT_S3_ENDPOINT}, {@value #EXPORT_KINESIS_ENDPOINT} [unset: AWS itself]: endpoint overrides for the
+ *       stand-ins (s3mock, kinesalite); {@value #EXPORT_AWS_REGION} [the cloud region of this gateway's region file, else
+ *       us-east-1]; credentials from {@value #EXPORT_ACCESS_KEY_ENV} and {@value #EXPORT_SECRET_KEY_ENV} (both or
+ *       neither; neither: the AWS default credentials chain);</li>
+ *   <li>{@value #EXPORT_MIN_EVERY} [PT5M]: the shortest schedule period accepted (tests lower it);
+ *       {@value #EXPORT_CHECK_EVERY} [PT30S]: how often the scheduler looks for due export schedules.</li>
  * </ul>
  * The secret comes from the environment only, {@value #CLIENT_SECRET_ENV}: the secret of the Keycloak client
  * {@code gateway-<region>} the gateway calls the catalog as.
@@ -48,10 +54,11 @@ import java.util.function.Function;
  *                       region-configs' order
  * @param regionTimeout  the limit on one call to a region's data API
  * @param cassandra      the gateway's own region's Cassandra (the transfer ledger)
+ * @param export         where exports go: the S3 and Kinesis endpoints, signing region and credentials, schedule bounds
  */
 public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port, URI catalogUrl, URI issuer, String clientId,
         String clientSecret, Duration regionsTtl, Duration catalogTimeout, List<RegionLinks> regions, Duration regionTimeout,
-        Cassandra cassandra) {
+        Cassandra cassandra, Export export) {
 
     public static final String REGION = "meridian.gateway.region";
     public static final String PORT = "meridian.gateway.port";
@@ -65,6 +72,13 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
     public static final String CASSANDRA_CONTACT_POINTS = "meridian.cassandra.contactPoints";
     public static final String CASSANDRA_DATACENTER = "meridian.cassandra.datacenter";
     public static final String KEYSPACE = "meridian.gateway.keyspace";
+    public static final String EXPORT_S3_ENDPOINT = "meridian.gateway.export.s3.endpoint";
+    public static final String EXPORT_KINESIS_ENDPOINT = "meridian.gateway.export.kinesis.endpoint";
+    public static final String EXPORT_AWS_REGION = "meridian.gateway.export.awsRegion";
+    public static final String EXPORT_MIN_EVERY = "meridian.gateway.export.minEvery";
+    public static final String EXPORT_CHECK_EVERY = "meridian.gateway.export.checkEvery";
+    public static final String EXPORT_ACCESS_KEY_ENV = "MERIDIAN_EXPORT_ACCESS_KEY_ID";
+    public static final String EXPORT_SECRET_KEY_ENV = "MERIDIAN_EXPORT_SECRET_ACCESS_KEY";
 
     /** Loopback only: the gateway of a local federation is never reachable from outside the machine. */
     public static final String BIND_HOST = "127.0.0.1";
@@ -99,6 +113,7 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         Objects.requireNonNull(regions, "regions must not be null");
         Objects.requireNonNull(regionTimeout, "regionTimeout must not be null");
         Objects.requireNonNull(cassandra, "cassandra must not be null");
+        Objects.requireNonNull(export, "export must not be null");
         regions = List.copyOf(regions);
         if (regions.stream().noneMatch(r -> r.id().equals(region))) {
             throw new GatewayConfigException("the regions must include this gateway's own region " + region.value());
@@ -166,6 +181,57 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         }
     }
 
+    /**
+     * Where exports go.
+     *
+     * @param s3Endpoint       an S3 endpoint override (path-style access), empty for AWS itself
+     * @param kinesisEndpoint  a Kinesis endpoint override (CBOR off, for kinesalite), empty for AWS itself
+     * @param awsRegion        the region requests are signed for, for example {@code eu-central-1}
+     * @param sinkJurisdiction the jurisdiction of that AWS region (the federation region whose cloud region it is, else
+     *                         this gateway's): the destination an export is recorded with
+     * @param accessKeyId      static credentials, empty for the AWS default credentials chain
+     * @param secretAccessKey  their secret, never logged
+     * @param minEvery         the shortest schedule period accepted
+     * @param checkEvery       how often due schedules are looked for
+     */
+    public record Export(java.util.Optional<URI> s3Endpoint, java.util.Optional<URI> kinesisEndpoint, String awsRegion,
+            Jurisdiction sinkJurisdiction, java.util.Optional<String> accessKeyId, java.util.Optional<String> secretAccessKey,
+            Duration minEvery, Duration checkEvery) {
+        public Export {
+            Objects.requireNonNull(s3Endpoint, "s3Endpoint must not be null");
+            Objects.requireNonNull(kinesisEndpoint, "kinesisEndpoint must not be null");
+            Objects.requireNonNull(awsRegion, "awsRegion must not be null");
+            Objects.requireNonNull(sinkJurisdiction, "sinkJurisdiction must not be null");
+            Objects.requireNonNull(accessKeyId, "accessKeyId must not be null");
+            Objects.requireNonNull(secretAccessKey, "secretAccessKey must not be null");
+            Objects.requireNonNull(minEvery, "minEvery must not be null");
+            Objects.requireNonNull(checkEvery, "checkEvery must not be null");
+            s3Endpoint.ifPresent(u -> requireHttp(EXPORT_S3_ENDPOINT, u));
+            kinesisEndpoint.ifPresent(u -> requireHttp(EXPORT_KINESIS_ENDPOINT, u));
+            if (!awsRegion.matches("[a-z]{2}(-[a-z]+)+-[0-9]")) {
+                throw new GatewayConfigException(EXPORT_AWS_REGION + " must be an AWS region code such as eu-central-1, was '" + awsRegion + "'");
+            }
+            if (accessKeyId.isPresent() != secretAccessKey.isPresent()) {
+                throw new GatewayConfigException(EXPORT_ACCESS_KEY_ENV + " and " + EXPORT_SECRET_KEY_ENV
+                        + " must be set together or not at all; only " + (accessKeyId.isPresent() ? EXPORT_ACCESS_KEY_ENV : EXPORT_SECRET_KEY_ENV)
+                        + " is set");
+            }
+            if (minEvery.isNegative() || minEvery.isZero()) {
+                throw new GatewayConfigException(EXPORT_MIN_EVERY + " must be positive, was " + minEvery);
+            }
+            if (checkEvery.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new GatewayConfigException(EXPORT_CHECK_EVERY + " must be at least PT0.1S, was " + checkEvery);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Export[s3=" + s3Endpoint.map(URI::toString).orElse("(AWS)") + ", kinesis=" + kinesisEndpoint.map(URI::toString).orElse("(AWS)")
+                    + ", awsRegion=" + awsRegion + ", sinkJurisdiction=" + sinkJurisdiction.code() + ", credentials="
+                    + (accessKeyId.isPresent() ? "static ****" : "default chain") + ", minEvery=" + minEvery + ", checkEvery=" + checkEvery + "]";
+        }
+    }
+
     /** The links of {@code id}. */
     public java.util.Optional<RegionLinks> links(RegionId id) {
         return regions.stream().filter(r -> r.id().equals(id)).findFirst();
@@ -225,7 +291,33 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         return new GatewayConfig(region.id(), region.jurisdiction(), port, catalog, issuer, clientId, secret == null ? "" : secret,
                 duration(REGIONS_TTL, properties.apply(REGIONS_TTL), Duration.ofSeconds(3)),
                 duration(CATALOG_TIMEOUT, properties.apply(CATALOG_TIMEOUT), Duration.ofSeconds(3)), links,
-                duration(REGION_TIMEOUT, properties.apply(REGION_TIMEOUT), Duration.ofSeconds(2)), cassandra);
+                duration(REGION_TIMEOUT, properties.apply(REGION_TIMEOUT), Duration.ofSeconds(2)), cassandra,
+                export(configs, region, properties, env));
+    }
+
+    private static Export export(RegionConfigs configs, RegionConfig own, Function<String, String> properties, Function<String, String> env) {
+        String s3 = properties.apply(EXPORT_S3_ENDPOINT);
+        String kinesis = properties.apply(EXPORT_KINESIS_ENDPOINT);
+        String awsRegion = properties.apply(EXPORT_AWS_REGION);
+        if (awsRegion == null || awsRegion.isBlank()) {
+            awsRegion = own.cloudRegion().isBlank() ? "us-east-1" : own.cloudRegion();
+        }
+        String signing = awsRegion.trim();
+        // the sink lies in the jurisdiction of the federation region hosted in that cloud region, if any
+        Jurisdiction sink = configs.regions().stream().filter(r -> r.cloudRegion().equals(signing)).map(RegionConfig::jurisdiction)
+                .findFirst().orElse(own.jurisdiction());
+        return new Export(optionalUri(EXPORT_S3_ENDPOINT, s3), optionalUri(EXPORT_KINESIS_ENDPOINT, kinesis), signing, sink,
+                nonBlank(env.apply(EXPORT_ACCESS_KEY_ENV)), nonBlank(env.apply(EXPORT_SECRET_KEY_ENV)),
+                duration(EXPORT_MIN_EVERY, properties.apply(EXPORT_MIN_EVERY), Duration.ofMinutes(5)),
+                duration(EXPORT_CHECK_EVERY, properties.apply(EXPORT_CHECK_EVERY), Duration.ofSeconds(30)));
+    }
+
+    private static java.util.Optional<URI> optionalUri(String name, String value) {
+        return value == null || value.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(uri(name, value, null));
+    }
+
+    private static java.util.Optional<String> nonBlank(String value) {
+        return value == null || value.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(value.trim());
     }
 
     /** The realm's published signing keys. */
@@ -244,7 +336,7 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         return "GatewayConfig[region=" + region.value() + ", jurisdiction=" + jurisdiction.code() + ", bind=" + BIND_HOST + ":" + port
                 + ", catalog=" + catalogUrl + ", issuer=" + issuer + ", client=" + clientId + ", secret=****, regionsTtl=" + regionsTtl
                 + ", catalogTimeout=" + catalogTimeout + ", regionTimeout=" + regionTimeout + ", regions=" + regions + ", cassandra="
-                + cassandra + "]";
+                + cassandra + ", export=" + export + "]";
     }
 
     private static String regionIds(RegionConfigs configs) {

@@ -10,7 +10,6 @@ import io.meridian.local.service.ServiceContext;
 import io.meridian.local.service.ServiceRegistry;
 import io.meridian.local.service.ServiceRequest;
 import io.meridian.local.service.ServiceStartException;
-import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,8 +27,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * Starts Keycloak, each region's Cassandra and Kafka and the AWS stand-ins, then each region's node (registry
- * and protocol adapters) on them; prints the endpoints and holds them in the foreground until Ctrl-C or
- * {@code ./meridian down}.
+ * and protocol adapters) on them, then the catalog, then each region's federation gateway; prints the endpoints and
+ * holds them in the foreground until Ctrl-C or {@code ./meridian down}.
  */
 @Command(name = "up", description = "Start the federation's backing services and hold them in the foreground.")
 final class UpCommand implements Callable<Integer> {
@@ -85,6 +84,13 @@ final class UpCommand implements Callable<Integer> {
         // the catalog is given the nodes' ports: a third stage, after them
         List<ServiceRequest> catalog = new ArrayList<>();
         addIfProvided(registry, "catalog", catalog, missing);
+        // each region's gateway is given the catalog's URL and every node's data API: a fourth stage, after the catalog
+        List<ServiceRequest> gateways = new ArrayList<>();
+        if (registry.find("gateway").isPresent()) {
+            ids.forEach(id -> gateways.add(ServiceRequest.of("gateway", id)));
+        } else {
+            missing.add("gateway");
+        }
         missing.forEach(k -> out.printf("  %-22s not available yet (no provider on the classpath)%n", k));
 
         Federation federation = Federation.open(ServiceContext.configured(configs, state, backend, dataMode.fresh),
@@ -108,6 +114,7 @@ final class UpCommand implements Callable<Integer> {
             federation.start(requests, progress);
             federation.start(nodes, progress);
             federation.start(catalog, progress);
+            federation.start(gateways, progress);
         } catch (ServiceStartException | IllegalStateException e) {
             progress.end();
             System.err.println("\nmeridian up failed: " + e.getMessage());
@@ -158,10 +165,10 @@ final class UpCommand implements Callable<Integer> {
             out.printf("%-22s %-8s %s%n", s.name(), pid, eps);
         }
         out.println();
-        out.println("not built yet: the federation gateways. Their ports are reserved in region-configs:");
+        out.println("federation gateways (one API per region; GET <api>/regions with a user token):");
         for (String id : ids) {
-            RegionConfig r = configs.require(id);
-            out.printf("  %-12s gateway=%d%n", id, r.localPorts().gateway());
+            out.printf("  %-12s %s%n", id, federation.service("gateway-" + id).map(g -> g.endpoints().get("api"))
+                    .orElse("not running (no gateway provider on the classpath)"));
         }
         federation.service("keycloak").ifPresentOrElse(
                 k -> printCredentials(k, ids),

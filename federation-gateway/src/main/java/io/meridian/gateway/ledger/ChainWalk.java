@@ -1,0 +1,78 @@
+package io.meridian.gateway.ledger;
+
+import java.util.Optional;
+
+/**
+ * Checks ledger entries one at a time, in sequence order, and remembers the first break: what {@link TransferLedger#verify()}
+ * of any store does with the entries it pages through.
+ *
+ * <p>For each entry, in this order: its sequence number is the next one ({@code SEQUENCE_GAP} names the first missing
+ * number), its {@code previousHash} is the hash of the entry before ({@code PREVIOUS_HASH_MISMATCH}: the entry before
+ * was replaced, for example edited and re-hashed), and its own hash is the hash of its canonical encoding
+ * ({@code HASH_MISMATCH}: the entry itself was edited). A row that cannot even be read as an entry is {@code UNREADABLE}.
+ */
+final class ChainWalk {
+
+    private long expected = 1;
+    private String previousHash = LedgerEncoding.GENESIS;
+    private long checked;
+    private long lastGood;
+    private LedgerVerification.Break firstBreak;
+
+    /** Whether the walk is still intact (after a break, further entries are not checked). */
+    boolean intact() {
+        return firstBreak == null;
+    }
+
+    /** Checks the next entry read. */
+    void entry(int formatVersion, LedgerEntry e) {
+        if (firstBreak != null) {
+            return;
+        }
+        checked++;
+        if (e.sequence() != expected) {
+            fail(expected, "SEQUENCE_GAP", "entry " + expected + " is missing: the entry after " + (expected - 1) + " is " + e.sequence());
+            return;
+        }
+        if (!e.previousHash().equals(previousHash)) {
+            fail(e.sequence(), "PREVIOUS_HASH_MISMATCH", "entry " + e.sequence() + " links to previous hash " + e.previousHash()
+                    + " but entry " + (e.sequence() - 1) + " hashes to " + previousHash);
+            return;
+        }
+        String actual;
+        try {
+            actual = LedgerEncoding.hash(formatVersion, e.sequence(), e.record(), e.previousHash());
+        } catch (IllegalArgumentException unknownVersion) {
+            fail(e.sequence(), "UNREADABLE", "entry " + e.sequence() + ": " + unknownVersion.getMessage());
+            return;
+        }
+        if (!actual.equals(e.hash())) {
+            fail(e.sequence(), "HASH_MISMATCH", "entry " + e.sequence() + " stores hash " + e.hash() + " but its fields hash to " + actual);
+            return;
+        }
+        lastGood = e.sequence();
+        previousHash = e.hash();
+        expected = e.sequence() + 1;
+    }
+
+    /** A row at {@code sequence} whose stored values are not an entry at all (edited beyond the format). */
+    void unreadable(long sequence, String why) {
+        if (firstBreak != null) {
+            return;
+        }
+        checked++;
+        if (sequence != expected) {
+            fail(expected, "SEQUENCE_GAP", "entry " + expected + " is missing: the entry after " + (expected - 1) + " is " + sequence);
+            return;
+        }
+        fail(sequence, "UNREADABLE", "entry " + sequence + " cannot be read as a ledger entry: " + why);
+    }
+
+    private void fail(long sequence, String kind, String detail) {
+        firstBreak = new LedgerVerification.Break(sequence, kind, detail);
+    }
+
+    LedgerVerification result() {
+        return new LedgerVerification(firstBreak == null, checked, lastGood, Optional.ofNullable(firstBreak));
+    }
+}
