@@ -67,10 +67,11 @@ class GatewayDevicesIT {
                 Federation.Listener.NONE);
         federation.start(List.of(ServiceRequest.of("catalog")), Federation.Listener.NONE);
         BackingService catalog = federation.service("catalog").orElseThrow();
-        if (!catalog.isReady()) {
-            // an earlier IT class of this run may have stopped the shared catalog to see the gateway's 503
-            catalog.start(Duration.ofMinutes(3));
-        }
+        // The catalog is shared by the run's IT classes: an earlier one may have started it when only eu-central's node ran
+        // (it learns the region nodes' endpoints when it starts, so us-east would never be UP for it), or stopped it to see
+        // the gateway's 503. A restart now makes it know both nodes; its state is in Cassandra and its key file, and stays.
+        catalog.stop();
+        catalog.start(Duration.ofMinutes(3));
         BackingService euNode = federation.service("region-node-eu-central").orElseThrow();
         BackingService usNode = federation.service("region-node-us-east").orElseThrow();
 
