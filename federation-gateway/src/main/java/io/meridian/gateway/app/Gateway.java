@@ -12,6 +12,7 @@ import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
 import io.meridian.gateway.routes.audit.AuditRoutes;
+import io.meridian.gateway.routes.devices.DevicesRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
 import io.meridian.gateway.tracing.GatewayTracing;
@@ -124,6 +125,7 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new ProblemRouteConfiguration());
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
+            camel.addRoutes(new DevicesRoutes(config, tokens, clock, tracing));
             camel.addRoutes(new AuditRoutes(config, tokens, ledger, regionClient));
             camel.addRoutes(exportRoutes);
             camel.addRoutes(aggregates);

@@ -59,6 +59,15 @@ public final class RegionClient {
      * @param body JSON to send (POST/PUT), or empty
      */
     public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body) {
+        return send(region, method, path, body, config.regionTimeout());
+    }
+
+    /**
+     * As {@link #send(RegionId, String, String, Optional)} with a longer limit than {@code regionTimeout}, for a call that
+     * waits on purpose (a request-response command waits for the device).
+     */
+    public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null");
         URI target = uri(region, path);
         String bearer;
         try {
@@ -69,7 +78,7 @@ public final class RegionClient {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(config.regionTimeout()).header("Authorization", "Bearer " + bearer)
+        HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(timeout).header("Authorization", "Bearer " + bearer)
                 .header("Accept", "application/json, application/problem+json");
         propagator.inject(Context.current(), b, (builder, key, value) -> builder.header(key, value));
         if (body.isPresent()) {

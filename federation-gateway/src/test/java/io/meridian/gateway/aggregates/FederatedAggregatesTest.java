@@ -318,22 +318,10 @@ class FederatedAggregatesTest {
         threeRegions();
         String device = "lamp-serial-00731";
         stubs.region("us-east", e -> StubRegions.send(e, 200, "application/json", "{\"metrics\":{}}".getBytes(StandardCharsets.UTF_8)));
-        // a device route as the device feature writes one: it only calls the home region through the region client
-        var client = new io.meridian.gateway.client.RegionClient(gateway.config(), new io.meridian.gateway.client.ClientToken(
-                gateway.config().tokenEndpoint(), "gateway-us-east", "s", Duration.ofSeconds(5), Clock.systemUTC(), HTTP), HTTP);
-        gateway.camel().addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                rest("/v1").get("/tenants/{tenant}/devices/{device}/state").to("direct:test-state");
-                from("direct:test-state").process(e -> {
-                    String path = e.getMessage().getHeader(org.apache.camel.Exchange.HTTP_PATH, String.class);
-                    try (GatewayTracing.RegionCallSpan s = tracing.regionCall(e, RegionId.of("us-east"), "GET /tenants/{tenant}/devices/{device}/state")) {
-                        s.status(client.call(RegionId.of("us-east"), "GET", "/tenants/lampco/devices/" + device + "/state", Optional.empty()).statusCode());
-                    }
-                    Responses.json(e, "{\"path\":\"" + path.length() + "\"}");
-                });
-            }
-        });
+        // the real device route: the catalog (a stub "region" named catalog here) says the device lives in us-east, this
+        // gateway's region, so the route asks us-east's data API for the state
+        stubs.region("catalog", e -> StubRegions.send(e, 200, "application/json", ("{\"device-id\": \"" + device + "\", \"tenant\": \""
+                + TENANT + "\", \"region\": \"us-east\", \"state\": \"ACTIVE\"}").getBytes(StandardCharsets.UTF_8)));
         assertEquals(200, get(gateway, "/v1/tenants/" + TENANT + "/devices/" + device + "/state").statusCode());
         ok(get(gateway, "/v1/tenants/" + TENANT + "/aggregates?" + QUERY));
 

@@ -18,6 +18,17 @@ import io.meridian.region.egress.TenantExportPolicy;
 import io.meridian.region.ingest.DownstreamRecord.Kind;
 import io.meridian.region.ingest.LatestState;
 import io.meridian.region.ingest.RawStore;
+import io.meridian.region.command.NorthboundCommands;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,6 +77,17 @@ public final class RegionDataApi {
     static final Duration MAX_RAW_RANGE = Duration.ofDays(31);
     /** The longest range an aggregate query may span. */
     static final Duration MAX_AGGREGATE_RANGE = Duration.ofDays(31);
+    /** The largest command request body. */
+    static final int MAX_COMMAND_BODY = 64 * 1024;
+    /** The longest a request-response command may wait for the device. */
+    static final Duration MAX_COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    static final int MAX_PAGE_SIZE = 500;
+    static final int MAX_PAGE_OFFSET = 10_000;
+    private static final java.util.regex.Pattern COMMAND_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}");
+    private static final java.util.Set<String> COMMAND_FIELDS = java.util.Set.of("name", "payload", "contentType", "responseRequired", "timeout");
     private static final List<Duration> RESOLUTIONS = List.of(Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofHours(1));
 
     /** Where the API listens. */
@@ -78,10 +100,32 @@ public final class RegionDataApi {
         }
     }
 
-    /** What the API reads from. */
+    /** The region's device registry as the API sees it. */
+    public interface Devices {
+        /** The device's management document, empty when the device is not registered in this region. */
+        Future<Optional<JsonObject>> document(String tenant, String device);
+
+        /** One page of the tenant's devices in device-id order: id and management document. */
+        Future<List<Map.Entry<String, JsonObject>>> page(String tenant, int offset, int size);
+
+        /** How many devices the tenant has in this region. */
+        Future<Long> count(String tenant);
+    }
+
+    /**
+     * What the API reads from and writes to.
+     *
+     * @param devices   the registry's devices (the device list and count, and the command's device check)
+     * @param commands  where commands go (Hono's Kafka command topics)
+     * @param telemetry the API's server spans; a caller's W3C {@code traceparent} is continued
+     */
     public record Backends(TokenValidator tokens, EgressGate gate, RawStore raw, LatestState state, AggregateReader aggregates,
-            Function<String, Future<Optional<JsonObject>>> tenantDocuments, Clock clock) {
+            Function<String, Future<Optional<JsonObject>>> tenantDocuments, Clock clock, Devices devices, NorthboundCommands commands,
+            OpenTelemetry telemetry) {
         public Backends {
+            Objects.requireNonNull(devices, "devices must not be null");
+            Objects.requireNonNull(commands, "commands must not be null");
+            Objects.requireNonNull(telemetry, "telemetry must not be null");
             Objects.requireNonNull(tokens, "tokens must not be null");
             Objects.requireNonNull(gate, "gate must not be null");
             Objects.requireNonNull(raw, "raw must not be null");
@@ -162,11 +206,18 @@ public final class RegionDataApi {
                 return;
             }
             Router router = Router.router(vertx);
+            router.route().order(-1).handler(this::traced);
             router.get("/v1/openapi.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(
                     io.vertx.core.buffer.Buffer.buffer(openApi)));
             router.get("/v1/tenants/:tenant/devices/:device/state").handler(ctx -> authenticated(ctx, c -> state(ctx, c)));
             router.get("/v1/tenants/:tenant/devices/:device/telemetry").handler(ctx -> authenticated(ctx, c -> raw(ctx, c, Kind.TELEMETRY)));
             router.get("/v1/tenants/:tenant/devices/:device/events").handler(ctx -> authenticated(ctx, c -> raw(ctx, c, Kind.EVENT)));
+            router.post("/v1/tenants/:tenant/devices/:device/commands").handler(BodyHandler.create(false).setBodyLimit(MAX_COMMAND_BODY))
+                    .handler(ctx -> authenticated(ctx, c -> command(ctx, c)));
+            router.get("/v1/tenants/:tenant/devices").handler(ctx -> authenticated(ctx, c -> devices(ctx, c)));
+            router.get("/v1/tenants/:tenant/devices/count").handler(ctx -> authenticated(ctx, c -> deviceCount(ctx, c)));
+            // after .../count, which this template would match too
+            router.get("/v1/tenants/:tenant/devices/:device").handler(ctx -> authenticated(ctx, c -> device(ctx, c)));
             router.get("/v1/tenants/:tenant/aggregates").handler(ctx -> authenticated(ctx, c -> aggregates(ctx, c)));
             router.get("/v1/decisions").handler(ctx -> authenticated(ctx, c -> decisions(ctx, c)));
             router.get("/v1/decisions/verify").handler(ctx -> authenticated(ctx, c -> verify(ctx, c)));
@@ -175,6 +226,8 @@ public final class RegionDataApi {
                     Map.of())));
             router.errorHandler(405, ctx -> problem(ctx, new Problem(405, "method-not-allowed",
                     ctx.request().method() + " is not allowed on " + ctx.request().path(), Map.of())));
+            router.errorHandler(413, ctx -> problem(ctx, new Problem(413, "too-large",
+                    "the request body must be at most " + MAX_COMMAND_BODY + " bytes", Map.of())));
             router.errorHandler(500, ctx -> {
                 LOG.error("region data API failed on {}", ctx.request().path(), ctx.failure());
                 problem(ctx, new Problem(500, "internal", "the region data API failed; see the node's log", Map.of()));
@@ -216,6 +269,10 @@ public final class RegionDataApi {
                 return handler.handle(caller);
             }, false).onSuccess(body -> {
                 if (!ctx.response().ended()) {
+                    if (body instanceof Reply r) {
+                        ctx.response().setStatusCode(r.status());
+                        body = r.body();
+                    }
                     ctx.response().putHeader("content-type", "application/json").end(body instanceof String s ? s
                             : ((JsonObject) body).encode());
                 }
@@ -249,8 +306,10 @@ public final class RegionDataApi {
                 case 403 -> "Forbidden";
                 case 404 -> "Not Found";
                 case 405 -> "Method Not Allowed";
+                case 413 -> "Content Too Large";
                 case 451 -> "Unavailable For Legal Reasons";
                 case 503 -> "Service Unavailable";
+                case 504 -> "Gateway Timeout";
                 default -> "Internal Server Error";
             };
         }
@@ -302,6 +361,229 @@ public final class RegionDataApi {
                     + who + " (rule " + d.ruleIds().get(0) + ")", ext);
         }
 
+
+        /** A non-200 answer of a handler. */
+        private record Reply(int status, JsonObject body) {
+        }
+
+        private static final TextMapGetter<io.vertx.core.http.HttpServerRequest> HEADERS = new TextMapGetter<>() {
+            @Override
+            public Iterable<String> keys(io.vertx.core.http.HttpServerRequest request) {
+                return request.headers().names();
+            }
+
+            @Override
+            public String get(io.vertx.core.http.HttpServerRequest request, String key) {
+                return request == null ? null : request.getHeader(key);
+            }
+        };
+
+        /**
+         * One server span per request, continuing the caller's W3C {@code traceparent} (a gateway's trace). Its name
+         * is the method and the route's template, never the path itself, so no device id is in a span name; the span
+         * carries no path either.
+         */
+        private void traced(RoutingContext ctx) {
+            io.opentelemetry.context.Context parent = W3CTraceContextPropagator.getInstance()
+                    .extract(io.opentelemetry.context.Context.root(), ctx.request(), HEADERS);
+            Span span = b.telemetry().getTracer("io.meridian.region.api").spanBuilder(ctx.request().method().name())
+                    .setParent(parent).setSpanKind(SpanKind.SERVER)
+                    .setAttribute("http.request.method", ctx.request().method().name()).startSpan();
+            ctx.addEndHandler(done -> {
+                String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "unmatched"
+                        : ctx.currentRoute().getPath();
+                int status = ctx.response().getStatusCode();
+                span.updateName(ctx.request().method().name() + " " + route);
+                span.setAttribute("http.route", route);
+                span.setAttribute(AttributeKey.longKey("http.response.status_code"), (long) status);
+                if (status >= 500) {
+                    span.setStatus(StatusCode.ERROR);
+                }
+                span.end();
+            });
+            ctx.next();
+        }
+
+        /**
+         * {@code POST /v1/tenants/{tenant}/devices/{device}/commands}: a command to a device of this region, one-way
+         * (202 once Kafka acknowledged it) or request-response (200 with the device's answer). A response is device
+         * data, so only this region's own gateway may ask for one (451 and a logged decision for anyone else).
+         */
+        private Object command(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            if (!caller.isGateway() && !caller.roles().contains("customer-admin")) {
+                throw new Problem(403, "forbidden", "commands need the customer-admin role of tenant " + tenant + " or a gateway's client",
+                        Map.of());
+            }
+            String device = ctx.pathParam("device");
+            CommandBody body = commandBody(ctx);
+            if (body.responseRequired()) {
+                // before the device lookup: a caller that may not have the answer learns nothing about the device either
+                requireRawAccess(ctx, caller, tenant, DataCategory.EVENT);
+            }
+            if (b.devices().document(tenant, device).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .isEmpty()) {
+                throw new Problem(404, "not-found", "device " + device + " of tenant " + tenant + " is not registered in region "
+                        + b.gate().region().value(), Map.of());
+            }
+            NorthboundCommands.Command command = new NorthboundCommands.Command(tenant, device, body.name(), body.payload(),
+                    body.contentType(), body.responseRequired(), body.timeout());
+            JsonObject answer = new JsonObject().put("tenant", tenant).put("device", device).put("region", b.gate().region().value())
+                    .put("name", body.name());
+            try {
+                if (!body.responseRequired()) {
+                    b.commands().sendOneWay(command);
+                    // Hono reports nothing back for a one-way command, delivered or not: say so rather than imply delivery
+                    return new Reply(202, answer.put("accepted", true).put("delivery",
+                            "one-way: the region's Kafka accepted the command; Hono does not confirm one-way delivery to the device"));
+                }
+                Optional<NorthboundCommands.Response> response = b.commands().request(command);
+                if (response.isEmpty()) {
+                    throw new Problem(504, "command-timeout", "device " + device + " did not answer command " + body.name() + " within "
+                            + body.timeout(), Map.of());
+                }
+                NorthboundCommands.Response r = response.get();
+                if (r.deliveryFailure()) {
+                    String reason = deliveryFailureReason(r.payload());
+                    ctx.response().putHeader("Retry-After", "5");
+                    throw new Problem(503, "command-not-delivered", "command " + body.name() + " could not be delivered to device " + device
+                            + " (it is not connected or not subscribed to commands): " + reason,
+                            Map.of("commandStatus", r.status()));
+                }
+                return answer.put("status", r.status()).put("contentType", r.contentType()).put("payload", responsePayload(r));
+            } catch (NorthboundCommands.Unavailable e) {
+                LOG.warn("command {} for tenant {} not sent: {}", body.name(), tenant, e.getMessage());
+                ctx.response().putHeader("Retry-After", "5");
+                throw new Problem(503, "unavailable", "commands cannot be sent now: " + e.getMessage(), Map.of());
+            }
+        }
+
+        private record CommandBody(String name, byte[] payload, String contentType, boolean responseRequired, Duration timeout) {
+        }
+
+        private static CommandBody commandBody(RoutingContext ctx) {
+            JsonObject json;
+            try {
+                json = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+            } catch (DecodeException | ClassCastException e) {
+                throw Problem.badRequest("the body must be a JSON object: " + e.getMessage());
+            }
+            if (json == null) {
+                throw Problem.badRequest("a JSON body {\"name\": ..., \"payload\": ...} is required");
+            }
+            for (String field : json.fieldNames()) {
+                if (!COMMAND_FIELDS.contains(field)) {
+                    throw Problem.badRequest("unknown field " + field + "; a command has " + new java.util.TreeSet<>(COMMAND_FIELDS));
+                }
+            }
+            if (!(json.getValue("name") instanceof String name) || !COMMAND_NAME.matcher(name).matches()) {
+                throw Problem.badRequest("name must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit, was "
+                        + json.getValue("name"));
+            }
+            Object type = json.getValue("contentType", "application/json");
+            if (!(type instanceof String contentType) || !MEDIA_TYPE.matcher(contentType).matches()) {
+                throw Problem.badRequest("contentType must be a media type such as application/json, was " + type);
+            }
+            Object rr = json.getValue("responseRequired", false);
+            if (!(rr instanceof Boolean responseRequired)) {
+                throw Problem.badRequest("responseRequired must be true or false, was " + rr);
+            }
+            Object t = json.getValue("timeout");
+            Duration timeout = DEFAULT_COMMAND_TIMEOUT;
+            if (t != null) {
+                try {
+                    timeout = Duration.parse(String.valueOf(t));
+                } catch (DateTimeException e) {
+                    throw Problem.badRequest("timeout must be an ISO-8601 duration such as PT10S, was " + t);
+                }
+                if (!(t instanceof String) || timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(MAX_COMMAND_TIMEOUT) > 0) {
+                    throw Problem.badRequest("timeout must be between PT1S and " + MAX_COMMAND_TIMEOUT + ", was " + t);
+                }
+            }
+            byte[] payload;
+            if (!json.containsKey("payload")) {
+                payload = new byte[0];
+            } else if (json.getValue("payload") instanceof String text && !contentType.contains("json")) {
+                // a text payload of a non-JSON type goes as it is, not as a quoted JSON string
+                payload = text.getBytes(StandardCharsets.UTF_8);
+            } else {
+                payload = Json.encode(json.getValue("payload")).getBytes(StandardCharsets.UTF_8);
+            }
+            return new CommandBody(name, payload, contentType, responseRequired, timeout);
+        }
+
+        private static Object responsePayload(NorthboundCommands.Response r) {
+            String text = new String(r.payload(), StandardCharsets.UTF_8);
+            if (r.payload().length == 0) {
+                return null;
+            }
+            if (r.contentType().contains("json")) {
+                try {
+                    return Json.decodeValue(text);
+                } catch (DecodeException e) {
+                    // a device that labels text as JSON: passed on as text
+                }
+            }
+            return text;
+        }
+
+        private static String deliveryFailureReason(byte[] payload) {
+            try {
+                return new JsonObject(new String(payload, StandardCharsets.UTF_8)).getString("error", "no reason given");
+            } catch (DecodeException | ClassCastException e) {
+                return "no reason given";
+            }
+        }
+
+        /**
+         * {@code GET /v1/tenants/{tenant}/devices}: the tenant's device ids in this region with their labels. Device
+         * identities are raw data of the region: only its own gateway is served; anyone else gets 451, logged.
+         */
+        private Object devices(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            int size = integer(ctx, "pageSize", DEFAULT_LIMIT, 1, MAX_PAGE_SIZE);
+            int offset = integer(ctx, "pageOffset", 0, 0, MAX_PAGE_OFFSET);
+            requireRawAccess(ctx, caller, tenant, DataCategory.DEVICE_IDENTITY);
+            // one more than the page, to know whether there is a next one
+            List<Map.Entry<String, JsonObject>> rows = b.devices().page(tenant, offset, size + 1).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            JsonArray items = new JsonArray();
+            rows.stream().limit(size).forEach(e -> {
+                items.add(new JsonObject().put("id", e.getKey()).put("enabled", e.getValue().getBoolean("enabled", true))
+                        .put("labels", labelsOf(e.getValue())));
+            });
+            JsonObject body = new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("pageOffset", offset)
+                    .put("pageSize", size).put("items", items);
+            if (rows.size() > size) {
+                body.put("nextPageOffset", offset + size);
+            }
+            return body;
+        }
+
+        /** {@code GET /v1/tenants/{tenant}/devices/{device}}: one device's id and labels; raw like the list. */
+        private Object device(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            String device = ctx.pathParam("device");
+            requireRawAccess(ctx, caller, tenant, DataCategory.DEVICE_IDENTITY);
+            JsonObject doc = b.devices().document(tenant, device).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .orElseThrow(() -> new Problem(404, "not-found", "device " + device + " of tenant " + tenant + " is not registered in region "
+                            + b.gate().region().value(), Map.of()));
+            return new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("id", device)
+                    .put("enabled", doc.getBoolean("enabled", true)).put("labels", labelsOf(doc));
+        }
+
+        private static JsonObject labelsOf(JsonObject doc) {
+            return Optional.ofNullable(doc.getJsonObject("ext")).map(x -> x.getJsonObject("meridian")).map(m -> m.getJsonObject("labels"))
+                    .orElse(new JsonObject());
+        }
+
+        /** {@code GET /v1/tenants/{tenant}/devices/count}: how many devices, an operational figure without identifiers. */
+        private Object deviceCount(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = tenantOf(ctx, caller);
+            long n = b.devices().count(tenant).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return new JsonObject().put("tenant", tenant).put("region", b.gate().region().value()).put("devices", n);
+        }
 
         private Object state(RoutingContext ctx, Caller caller) throws Exception {
             String tenant = tenantOf(ctx, caller);

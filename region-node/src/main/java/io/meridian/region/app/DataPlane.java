@@ -18,7 +18,9 @@ import io.meridian.region.registry.AdapterRegistryClients;
 import io.meridian.region.registry.TenantCheck;
 import io.meridian.region.ingest.TenantDataSettings;
 import io.meridian.region.egress.TenantExportPolicy;
+import io.meridian.region.command.NorthboundCommands;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,7 +104,10 @@ public final class DataPlane implements AutoCloseable {
     private final EgressGate gate;
     private final RegionDataApi api;
 
-    private DataPlane(RawStore raw, LatestState state, IngestConsumer ingest, EgressGate gate, RegionDataApi api) {
+    private final NorthboundCommands commands;
+
+    private DataPlane(RawStore raw, LatestState state, IngestConsumer ingest, EgressGate gate, RegionDataApi api, NorthboundCommands commands) {
+        this.commands = commands;
         this.raw = raw;
         this.state = state;
         this.ingest = ingest;
@@ -118,6 +123,15 @@ public final class DataPlane implements AutoCloseable {
      */
     public static DataPlane start(Vertx vertx, Config config, CqlSession session, AdapterRegistryClients registry, PolicyRules rules,
             TokenValidator tokens, MeterRegistry meters) throws Exception {
+        return start(vertx, config, session, registry, rules, tokens, meters, OpenTelemetry.noop());
+    }
+
+    /**
+     * As {@link #start(Vertx, Config, CqlSession, AdapterRegistryClients, PolicyRules, TokenValidator, MeterRegistry)},
+     * with the data API's server spans going to {@code telemetry} (the node's tracing).
+     */
+    public static DataPlane start(Vertx vertx, Config config, CqlSession session, AdapterRegistryClients registry, PolicyRules rules,
+            TokenValidator tokens, MeterRegistry meters, OpenTelemetry telemetry) throws Exception {
         RawStore raw = RawStore.open(session, config.dataKeyspace(), config.replication());
         IngestAggregation aggregation = new IngestAggregation(AggregateStore.open(session, config.dataKeyspace(), config.replication()),
                 config.aggregates(), meters);
@@ -126,15 +140,21 @@ public final class DataPlane implements AutoCloseable {
         EgressGate gate = new EgressGate(region, ResidencyPolicy.of(rules), log, meters);
         LatestState state = LatestState.start(config.regionId(), config.stateExpiry(), config.stateMaxDevices());
         IngestConsumer ingest = null;
+        NorthboundCommands commands = null;
         try {
+            commands = NorthboundCommands.open(vertx, config.ingest().bootstrap(), "meridian-data-api-" + config.regionId());
             List<IngestConsumer.Listener> listeners = new ArrayList<>();
             listeners.add(aggregation);
             listeners.add(batch -> state.applyAll(batch.stream().map(IngestConsumer.Ingested::row).toList()));
             ingest = IngestConsumer.start(config.ingest(), raw, directory(registry), listeners, meters);
             RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregation,
-                    registry::tenantDocument, Clock.systemUTC())).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
-            return new DataPlane(raw, state, ingest, gate, api);
+                    registry::tenantDocument, Clock.systemUTC(), devices(registry), commands, telemetry))
+                    .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            return new DataPlane(raw, state, ingest, gate, api, commands);
         } catch (Exception | Error e) {
+            if (commands != null) {
+                commands.close();
+            }
             if (ingest != null) {
                 ingest.close();
             }
@@ -156,6 +176,25 @@ public final class DataPlane implements AutoCloseable {
                 return java.util.Optional.empty();
             } catch (IllegalArgumentException e) {
                 return java.util.Optional.of(e.getMessage());
+            }
+        };
+    }
+
+    private static RegionDataApi.Devices devices(AdapterRegistryClients registry) {
+        return new RegionDataApi.Devices() {
+            @Override
+            public io.vertx.core.Future<java.util.Optional<io.vertx.core.json.JsonObject>> document(String tenant, String device) {
+                return registry.deviceDocument(tenant, device);
+            }
+
+            @Override
+            public io.vertx.core.Future<List<Map.Entry<String, io.vertx.core.json.JsonObject>>> page(String tenant, int offset, int size) {
+                return registry.devicePage(tenant, offset, size);
+            }
+
+            @Override
+            public io.vertx.core.Future<Long> count(String tenant) {
+                return registry.deviceCount(tenant);
             }
         };
     }
@@ -201,6 +240,7 @@ public final class DataPlane implements AutoCloseable {
         } catch (Exception e) {
             // the ingest and the cache are stopped all the same
         }
+        commands.close();
         ingest.close();
         state.close();
     }

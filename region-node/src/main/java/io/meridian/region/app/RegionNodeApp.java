@@ -164,7 +164,8 @@ public final class RegionNodeApp {
         DataPlane data;
         try {
             data = DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), configs.policyRules(),
-                    new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters);
+                    new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters,
+                    tracing.openTelemetry());
         } catch (Exception e) {
             LOG.error("region node {} could not start its ingest and data API", regionId, e);
             stopAndExit(vertx, http, mqtt, registry);

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.net.HttpURLConnection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
@@ -75,6 +76,31 @@ public final class AdapterRegistryClients {
         return cache.get("device-document", tenantId, List.of(deviceId), () -> store.readDevice(tenantId, deviceId)
                 .recover(AdapterRegistryClients::unavailable)
                 .map(row -> row.map(r -> new JsonObject(r.json()))));
+    }
+
+    /**
+     * One page of the tenant's devices in this region, in device-id order, read from the store (not cached, so a
+     * device registered a moment ago is listed): each entry is the device id and its management document.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<List<Map.Entry<String, JsonObject>>> devicePage(String tenantId, int offset, int size) {
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        if (offset < 0 || size < 1) {
+            throw new IllegalArgumentException("offset must be >= 0 and size >= 1, was offset=" + offset + " size=" + size);
+        }
+        return store.readDevices(tenantId, offset, size).recover(AdapterRegistryClients::unavailable)
+                .map(rows -> rows.stream().map(e -> Map.entry(e.getKey(), new JsonObject(e.getValue()))).toList());
+    }
+
+    /**
+     * How many devices the tenant has in this region.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<Long> deviceCount(String tenantId) {
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        return store.countDevices(tenantId).recover(AdapterRegistryClients::unavailable);
     }
 
     public TenantClient tenantClient() {

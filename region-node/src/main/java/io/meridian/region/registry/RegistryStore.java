@@ -306,6 +306,21 @@ final class RegistryStore {
                 r -> Map.entry(r.getString("device_id"), r.getString("device"))));
     }
 
+    /**
+     * At most {@code limit} devices of a tenant in device-id order (the clustering order), starting after the first
+     * {@code skip}. Cassandra has no offset, so the skipped rows are read and dropped; callers bound {@code skip}.
+     */
+    Future<List<Map.Entry<String, String>>> readDevices(String tenantId, int skip, int limit) {
+        return run("SELECT device_id, device FROM " + keyspace + ".devices WHERE tenant_id = ? LIMIT ?", tenantId, skip + limit)
+                .compose(rs -> collect(rs, new ArrayList<>(), r -> Map.entry(r.getString("device_id"), r.getString("device"))))
+                .map(all -> all.size() <= skip ? List.<Map.Entry<String, String>>of() : List.copyOf(all.subList(skip, all.size())));
+    }
+
+    /** How many devices a tenant has in this region. */
+    Future<Long> countDevices(String tenantId) {
+        return run("SELECT COUNT(*) FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId).map(rs -> rs.one().getLong(0));
+    }
+
     Future<Void> deleteDevicesOfTenant(String tenantId) {
         return changed(tenantId, run("DELETE FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId)
                 .compose(v -> run("DELETE FROM " + keyspace + ".credentials WHERE tenant_id = ?", tenantId))

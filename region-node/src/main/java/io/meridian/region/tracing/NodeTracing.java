@@ -1,5 +1,6 @@
 package io.meridian.region.tracing;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Context;
@@ -168,6 +169,15 @@ public final class NodeTracing implements AutoCloseable {
     /** The OpenTracing tracer that Hono's adapter base and our adapters use. */
     public Tracer tracer() {
         return tracer;
+    }
+
+    /**
+     * The OpenTelemetry API of this tracing, for code that traces without Hono's OpenTracing (the region data API),
+     * or the no-op API when tracing is off. It has no propagators of its own (so the OpenTracing shim injects nothing
+     * into Kafka headers, as before); the data API reads a caller's W3C {@code traceparent} with the W3C propagator.
+     */
+    public OpenTelemetry openTelemetry() {
+        return sdk != null ? sdk : OpenTelemetry.noop();
     }
 
     /** Exports the spans that ended so far (bounded to 5 s); the node calls it only through {@link #close()}. */

@@ -15,6 +15,7 @@ import io.meridian.region.registry.RegistryClient;
 import io.meridian.region.registry.RegistryConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,8 +57,17 @@ final class DataTestNode implements AutoCloseable {
     final RegistryClient client = new RegistryClient();
     final String catalog;
 
+    private final OpenTelemetry telemetry;
+
     DataTestNode(Vertx vertx, String region, CassandraService cassandra, String kafka, KeycloakService keycloak) throws Exception {
+        this(vertx, region, cassandra, kafka, keycloak, OpenTelemetry.noop());
+    }
+
+    /** As the other constructor, with the data API's server spans going to {@code telemetry}. */
+    DataTestNode(Vertx vertx, String region, CassandraService cassandra, String kafka, KeycloakService keycloak, OpenTelemetry telemetry)
+            throws Exception {
         this.vertx = vertx;
+        this.telemetry = telemetry;
         this.region = region;
         RegistryConfig rc = RegistryConfig.local(region, "127.0.0.1", 0, cassandra.cqlAddress(), cassandra.localDatacenter(),
                 keycloak.issuer()).withBcryptCost(4);
@@ -76,7 +86,7 @@ final class DataTestNode implements AutoCloseable {
     private DataPlane startDataPlane() throws Exception {
         return DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), RegionConfigs.loadDefault().policyRules(),
                 new TokenValidator(registryConfig.jwksUri(), registryConfig.issuer().toString(), registryConfig.audience(), Clock.systemUTC()),
-                meters);
+                meters, telemetry);
     }
 
     /** Something done while the data plane is down. */
@@ -124,6 +134,10 @@ final class DataTestNode implements AutoCloseable {
 
     HttpResponse<String> get(String pathAndQuery, String token) throws Exception {
         return client.send("GET", apiUri(pathAndQuery), token, null);
+    }
+
+    HttpResponse<String> post(String path, String token, String body, String... headers) throws Exception {
+        return client.send("POST", apiUri(path), token, body, headers);
     }
 
     MqttClient connect(String tenant, String deviceId) throws Exception {

@@ -103,7 +103,11 @@ class GatewayRoutesTest {
         assertTrue(running.containsAll(Set.of("GET /v1/openapi.json", "GET /v1/regions", "GET /v1/audit/ledger", "GET /v1/audit/ledger/verify",
                 "GET /v1/audit/regions/{region}/decisions", "GET /v1/audit/regions/{region}/decisions/verify", "POST /v1/tenants/{tenant}/exports",
                 "GET /v1/tenants/{tenant}/export-schedules", "PUT /v1/tenants/{tenant}/export-schedules/{id}",
-                "DELETE /v1/tenants/{tenant}/export-schedules/{id}", "GET /v1/tenants/{tenant}/aggregates")), "sanity: the features' operations run: " + running);
+                "DELETE /v1/tenants/{tenant}/export-schedules/{id}", "GET /v1/tenants/{tenant}/aggregates",
+                "POST /v1/tenants/{tenant}/devices", "GET /v1/tenants/{tenant}/devices", "GET /v1/tenants/{tenant}/devices/{device}",
+                "DELETE /v1/tenants/{tenant}/devices/{device}", "GET /v1/tenants/{tenant}/devices/{device}/state",
+                "GET /v1/tenants/{tenant}/devices/{device}/telemetry", "GET /v1/tenants/{tenant}/devices/{device}/events",
+                "POST /v1/tenants/{tenant}/devices/{device}/commands")), "sanity: the features' operations run: " + running);
         assertEquals(documentedOperations(), running);
         JsonNode doc = JSON.readTree(OpenApiRoutes.document());
         assertEquals("3.1.0", doc.get("openapi").asText());
@@ -123,8 +127,9 @@ class GatewayRoutesTest {
                 continue;
             }
             String[] parts = op.split(" ");
-            // path parameters get a sample value: the token is checked before any of them is looked at
-            HttpResponse<String> r = send(parts[0], parts[1].replaceAll("\\{[^}]+}", "x1"), null);
+            // path parameters get sample values ({tenant} -> tenant-a, {device} -> device-1, others x1)
+            String path = parts[1].replace("{tenant}", "tenant-a").replace("{device}", "device-1").replaceAll("\\{[^}]+}", "x1");
+            HttpResponse<String> r = send(parts[0], path, null);
             problem(r, 401);
             assertEquals("Bearer realm=\"meridian\"", r.headers().firstValue("WWW-Authenticate").orElse(null), op);
         }
