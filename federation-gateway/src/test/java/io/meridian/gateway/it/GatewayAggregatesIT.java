@@ -4,18 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.auth.TokenValidator;
 import io.meridian.gateway.app.Gateway;
 import io.meridian.gateway.app.GatewayConfig;
-import io.meridian.gateway.ledger.InMemoryTransferLedger;
+import io.meridian.gateway.export.CassandraExportSchedules;
+import io.meridian.gateway.ledger.CassandraTransferLedger;
 import io.meridian.gateway.ledger.LedgerEntry;
 import io.meridian.gateway.ledger.TransferRecord;
+import io.meridian.local.aws.AwsStandIn;
+import io.meridian.local.aws.KinesaliteService;
+import io.meridian.local.aws.S3MockService;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
 import io.meridian.local.service.BackingService;
+import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
 import io.meridian.regions.RegionConfigs;
@@ -44,6 +52,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The aggregate fan-out over a real federation: Keycloak, the catalog and the region nodes of eu-central, af-south and
@@ -54,7 +66,8 @@ import org.junit.jupiter.api.Test;
  * and device ids of its own: the cells it checks hold only what it published. It sets lampco's export policy (US and ZA
  * allowed, with SCCs) and group label {@code model}.
  */
-@MeridianServices(cassandra = {"eu-central", "af-south", "us-east"}, kafka = {"eu-central", "af-south", "us-east"}, keycloak = true)
+@MeridianServices(cassandra = {"eu-central", "af-south", "us-east"}, kafka = {"eu-central", "af-south", "us-east"}, keycloak = true, s3 = true,
+        kinesis = true)
 class GatewayAggregatesIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +78,9 @@ class GatewayAggregatesIT {
     private static final int CLASSIC_PER_REGION = 12;
     private static final int RARE_PER_REGION = 3;
     private static final Duration REGION_TIMEOUT = Duration.ofSeconds(3);
+    private static final String LEDGER_KEYSPACE = "gw_aggregates_it";
+    private static final String EXPORT_BUCKET = "meridian-aggregates-it";
+    private static final String EXPORT_STREAM = "meridian-aggregates-it";
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -74,7 +90,7 @@ class GatewayAggregatesIT {
 
     @Test
     void mergedCells_equalAnExactComputation_theSmallGroupIsSuppressed_foreignPartsAreRecorded_andADeadRegionMakesItPartial(
-            Federation federation, KeycloakService keycloak) throws Exception {
+            Federation federation, KeycloakService keycloak, S3MockService s3Mock, KinesaliteService kinesalite) throws Exception {
         federation.start(REGIONS.stream().map(r -> ServiceRequest.of("region-node", r)).toList(), Federation.Listener.NONE);
         for (String r : REGIONS) {
             // a node another IT class of this run stopped stays registered with the federation: start it again
@@ -99,106 +115,193 @@ class GatewayAggregatesIT {
         for (String r : REGIONS) {
             props.put(GatewayConfig.REGION_PREFIX + r + ".dataApi", federation.service("region-node-" + r).orElseThrow().endpoints().get("data-api"));
         }
+        // the gateway as GatewayApp runs it: its ledger and export schedules in its own region's (us-east's) Cassandra,
+        // exports running its own federated query, to the S3 and Kinesis stand-ins
+        CassandraService usCassandra = federation.cassandra("us-east");
+        props.put(GatewayConfig.KEYSPACE, LEDGER_KEYSPACE);
+        props.put(GatewayConfig.CASSANDRA_CONTACT_POINTS, usCassandra.cqlAddress().getHostString() + ":" + usCassandra.cqlAddress().getPort());
+        props.put(GatewayConfig.CASSANDRA_DATACENTER, usCassandra.localDatacenter());
+        props.put(GatewayConfig.EXPORT_S3_ENDPOINT, s3Mock.endpoint().toString());
+        props.put(GatewayConfig.EXPORT_KINESIS_ENDPOINT, kinesalite.endpoint().toString());
+        props.put(GatewayConfig.EXPORT_AWS_REGION, "us-east-1");
         GatewayConfig config = GatewayConfig.from(RegionConfigs.loadDefault(), props::get,
-                Map.of(GatewayConfig.CLIENT_SECRET_ENV, MeridianRealm.gatewaySecret("us-east"))::get);
+                Map.of(GatewayConfig.CLIENT_SECRET_ENV, MeridianRealm.gatewaySecret("us-east"),
+                        GatewayConfig.EXPORT_ACCESS_KEY_ENV, AwsStandIn.ACCESS_KEY_ID, GatewayConfig.EXPORT_SECRET_KEY_ENV, AwsStandIn.SECRET_ACCESS_KEY)::get);
         TokenValidator tokens = new TokenValidator(config.jwksUri(), config.issuer().toString(), GatewayConfig.AUDIENCE, Clock.systemUTC());
-        InMemoryTransferLedger ledger = new InMemoryTransferLedger();
-        try (Gateway gateway = Gateway.start(config, tokens, Clock.systemUTC(), ledger)) {
-            String base = "http://127.0.0.1:" + gateway.port();
-            String analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
-            String admin = userToken(keycloak, MeridianRealm.LAMP_ADMIN);
-            awaitUp(base, analyst);
+        S3Client s3 = s3Mock.client();
+        s3.createBucket(b -> b.bucket(EXPORT_BUCKET));
+        KinesisClient kinesis = kinesalite.client();
+        kinesis.createStream(b -> b.streamName(EXPORT_STREAM).shardCount(1));
+        try (CqlSession session = CqlSession.builder().addContactPoint(usCassandra.cqlAddress()).withLocalDatacenter(usCassandra.localDatacenter())
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10)).build())
+                .build()) {
+            CassandraTransferLedger ledger = CassandraTransferLedger.open(session, LEDGER_KEYSPACE,
+                    CassandraTransferLedger.localReplication(usCassandra.localDatacenter()), "us-east");
+            try (Gateway gateway = Gateway.start(config, tokens, Clock.systemUTC(), ledger, CassandraExportSchedules.open(session, LEDGER_KEYSPACE))) {
+                String base = "http://127.0.0.1:" + gateway.port();
+                String analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
+                String admin = userToken(keycloak, MeridianRealm.LAMP_ADMIN);
+                awaitUp(base, analyst);
 
-            HttpResponse<String> put = send("PUT", catalog + "/tenants/lampco", admin, """
-                    {"home-jurisdiction":"EU","export":{"allowed-destinations":["US","ZA"],"sccs-in-place":["US","ZA"],"allowed-labels":["model"]},
-                     "data":{"group-labels":["model"]}}""");
-            assertTrue(put.statusCode() == 200 || put.statusCode() == 201, put.body());
+                HttpResponse<String> put = send("PUT", catalog + "/tenants/lampco", admin, """
+                        {"home-jurisdiction":"EU","export":{"allowed-destinations":["US","ZA"],"sccs-in-place":["US","ZA"],"allowed-labels":["model"]},
+                         "data":{"group-labels":["model"]}}""");
+                assertTrue(put.statusCode() == 200 || put.statusCode() == 201, put.body());
 
-            String run = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-            String metric = "aggit" + run;
-            Instant started = Instant.now();
-            List<Device> devices = registerAndPublish(catalog, keycloak, run, metric);
+                String run = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+                String metric = "aggit" + run;
+                Instant started = Instant.now();
+                List<Device> devices = registerAndPublish(catalog, keycloak, run, metric);
 
-            String query = "/v1/tenants/lampco/aggregates?metric=" + metric + "&resolution=PT1H&group=label:model&merge=true&from="
-                    + started.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1)) + "&to=" + started.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(2));
-            List<Device> classic = devices.stream().filter(d -> d.model().equals("classic")).toList();
-            List<Double> values = classic.stream().flatMap(d -> d.values().stream()).sorted().toList();
+                String query = "/v1/tenants/lampco/aggregates?metric=" + metric + "&resolution=PT1H&group=label:model&merge=true&from="
+                        + started.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1)) + "&to=" + started.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(2));
+                List<Device> classic = devices.stream().filter(d -> d.model().equals("classic")).toList();
+                List<Double> values = classic.stream().flatMap(d -> d.values().stream()).sorted().toList();
 
-            // ingest is asynchronous: wait until every published classic value is in the merged cell
-            JsonNode body = null;
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (System.nanoTime() < deadline) {
-                analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
-                HttpResponse<String> r = get(base + query, analyst);
-                assertEquals(200, r.statusCode(), r.body());
-                body = JSON.readTree(r.body());
-                JsonNode c = cell(body, "classic");
-                if (c != null && c.get("count").asLong() == values.size() && c.get("regions").size() == 3) {
-                    break;
+                // ingest is asynchronous: wait until every published classic value is in the merged cell
+                JsonNode body = null;
+                long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                while (System.nanoTime() < deadline) {
+                    analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
+                    HttpResponse<String> r = get(base + query, analyst);
+                    assertEquals(200, r.statusCode(), r.body());
+                    body = JSON.readTree(r.body());
+                    JsonNode c = cell(body, "classic");
+                    if (c != null && c.get("count").asLong() == values.size() && c.get("regions").size() == 3) {
+                        break;
+                    }
+                    Thread.sleep(1000);
                 }
-                Thread.sleep(1000);
-            }
-            int mark = ledger.read(1, 10_000).size();
-            HttpResponse<String> answer = get(base + query, analyst);
-            assertEquals(200, answer.statusCode(), answer.body());
-            body = JSON.readTree(answer.body());
-            assertFalse(body.get("partial").asBoolean(), body.toString());
-            assertEquals(0, body.get("unavailableRegions").size(), body.toString());
+                long mark = ledgerSize(ledger);
+                HttpResponse<String> answer = get(base + query, analyst);
+                assertEquals(200, answer.statusCode(), answer.body());
+                body = JSON.readTree(answer.body());
+                assertFalse(body.get("partial").asBoolean(), body.toString());
+                assertEquals(0, body.get("unavailableRegions").size(), body.toString());
 
-            JsonNode c = cell(body, "classic");
-            assertTrue(c != null, "no classic cell in " + body);
-            assertEquals(Set.copyOf(REGIONS), texts(c.get("regions")));
-            assertEquals(values.size(), c.get("count").asLong());
-            assertEquals(values.stream().mapToDouble(Double::doubleValue).sum(), c.get("sum").asDouble(), 0.0);
-            assertEquals(values.get(0), c.get("min").asDouble(), 0.0);
-            assertEquals(values.get(values.size() - 1), c.get("max").asDouble(), 0.0);
-            assertEquals(classic.size(), c.get("distinctDevices").asLong());
-            assertTrue(c.get("distinctExact").asBoolean());
-            for (String q : List.of("p50", "p99")) {
-                double exact = values.get((int) Math.floor((q.equals("p50") ? 0.5 : 0.99) * (values.size() - 1)));
-                double got = c.get("quantiles").get(q).asDouble();
-                assertTrue(Math.abs(got - exact) <= 0.01 * Math.abs(exact), q + " " + got + " vs exact " + exact);
-            }
-            // the small group passes k nowhere: no cell, and each region's decision counts its suppression under A4
-            assertTrue(cell(body, "rare") == null, body.toString());
-            for (String r : REGIONS) {
-                JsonNode part = region(body, r);
-                assertEquals("OK", part.get("status").asText(), part.toString());
-                JsonNode d = part.get("decision");
-                assertEquals("PARTIAL", d.get("outcome").asText(), part.toString());
-                assertEquals(1, d.get("suppressedCounts").path("A4").asInt(), part.toString());
-                assertEquals(1, part.get("cells").asInt(), part.toString());
-            }
+                JsonNode c = cell(body, "classic");
+                assertTrue(c != null, "no classic cell in " + body);
+                assertEquals(Set.copyOf(REGIONS), texts(c.get("regions")));
+                assertEquals(values.size(), c.get("count").asLong());
+                assertEquals(values.stream().mapToDouble(Double::doubleValue).sum(), c.get("sum").asDouble(), 0.0);
+                assertEquals(values.get(0), c.get("min").asDouble(), 0.0);
+                assertEquals(values.get(values.size() - 1), c.get("max").asDouble(), 0.0);
+                assertEquals(classic.size(), c.get("distinctDevices").asLong());
+                assertTrue(c.get("distinctExact").asBoolean());
+                for (String q : List.of("p50", "p99")) {
+                    double exact = values.get((int) Math.floor((q.equals("p50") ? 0.5 : 0.99) * (values.size() - 1)));
+                    double got = c.get("quantiles").get(q).asDouble();
+                    assertTrue(Math.abs(got - exact) <= 0.01 * Math.abs(exact), q + " " + got + " vs exact " + exact);
+                }
+                // the small group passes k nowhere: no cell, and each region's decision counts its suppression under A4
+                assertTrue(cell(body, "rare") == null, body.toString());
+                for (String r : REGIONS) {
+                    JsonNode part = region(body, r);
+                    assertEquals("OK", part.get("status").asText(), part.toString());
+                    JsonNode d = part.get("decision");
+                    assertEquals("PARTIAL", d.get("outcome").asText(), part.toString());
+                    assertEquals(1, d.get("suppressedCounts").path("A4").asInt(), part.toString());
+                    assertEquals(1, part.get("cells").asInt(), part.toString());
+                }
 
-            // one RECEIVED record per foreign region for this answer, naming the region's decision and payload hash
-            List<LedgerEntry> recorded = ledger.read(mark + 1, 100);
-            assertEquals(Set.of("eu-central", "af-south"), recorded.stream().map(e -> e.record().sourceRegion().value()).collect(Collectors.toSet()));
-            assertEquals(2, recorded.size());
-            for (LedgerEntry e : recorded) {
-                TransferRecord rec = e.record();
-                JsonNode d = region(body, rec.sourceRegion().value()).get("decision");
-                assertEquals(TransferRecord.Kind.RECEIVED, rec.kind());
-                assertEquals(d.get("id").asText(), rec.sourceDecisionId().toString());
-                assertEquals(d.get("sequence").asLong(), rec.sourceDecisionSequence());
-                assertEquals(d.get("payloadHash").asText(), rec.payloadHash());
-                assertEquals("US", rec.destination().code());
-            }
+                // one RECEIVED record per foreign region for this answer, naming the region's decision and payload hash
+                List<LedgerEntry> recorded = ledger.read(mark + 1, 100);
+                assertEquals(Set.of("eu-central", "af-south"), recorded.stream().map(e -> e.record().sourceRegion().value()).collect(Collectors.toSet()));
+                assertEquals(2, recorded.size());
+                for (LedgerEntry e : recorded) {
+                    TransferRecord rec = e.record();
+                    JsonNode d = region(body, rec.sourceRegion().value()).get("decision");
+                    assertEquals(TransferRecord.Kind.RECEIVED, rec.kind());
+                    assertEquals(d.get("id").asText(), rec.sourceDecisionId().toString());
+                    assertEquals(d.get("sequence").asLong(), rec.sourceDecisionSequence());
+                    assertEquals(d.get("payloadHash").asText(), rec.payloadHash());
+                    assertEquals("US", rec.destination().code());
+                }
 
-            // af-south goes away: the next answer is partial, lists it, and does not wait long for it
-            federation.service("region-node-af-south").orElseThrow().stop();
-            analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
-            long t0 = System.nanoTime();
-            HttpResponse<String> partial = get(base + query, analyst);
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
-            assertEquals(200, partial.statusCode(), partial.body());
-            JsonNode p = JSON.readTree(partial.body());
-            assertTrue(p.get("partial").asBoolean(), partial.body());
-            assertEquals(List.of("af-south"), List.copyOf(texts(p.get("unavailableRegions"))));
-            assertEquals(Set.of("eu-central", "us-east"), texts(cell(p, "classic").get("regions")));
-            assertTrue(took.compareTo(REGION_TIMEOUT.plusSeconds(2)) < 0, "the partial answer took " + took);
-            System.out.println("GatewayAggregatesIT: full answer for " + values.size() + " values of " + devices.size()
-                    + " devices; partial answer with af-south stopped took " + took.toMillis() + " ms");
+                exportsTheMergedCells_andTheLedgerMatchesTheSourceDecisions(base, keycloak, query, values, ledger, s3, kinesis);
+
+                // af-south goes away: the next answer is partial, lists it, and does not wait long for it
+                federation.service("region-node-af-south").orElseThrow().stop();
+                analyst = userToken(keycloak, MeridianRealm.LAMP_ANALYST);
+                long t0 = System.nanoTime();
+                HttpResponse<String> partial = get(base + query, analyst);
+                Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                assertEquals(200, partial.statusCode(), partial.body());
+                JsonNode p = JSON.readTree(partial.body());
+                assertTrue(p.get("partial").asBoolean(), partial.body());
+                assertEquals(List.of("af-south"), List.copyOf(texts(p.get("unavailableRegions"))));
+                assertEquals(Set.of("eu-central", "us-east"), texts(cell(p, "classic").get("regions")));
+                assertTrue(took.compareTo(REGION_TIMEOUT.plusSeconds(2)) < 0, "the partial answer took " + took);
+                System.out.println("GatewayAggregatesIT: full answer for " + values.size() + " values of " + devices.size()
+                        + " devices; partial answer with af-south stopped took " + took.toMillis() + " ms");
+            }
         }
+    }
+
+    /**
+     * An on-demand export through the same gateway, running the real fan-out: the S3 object and the Kinesis record hold
+     * the merged classic cell; the ledger gets one EXPORTED entry per region part, each naming a decision that the
+     * source region's own decision log holds with the same payload hash (read back through the audit endpoint).
+     */
+    /** How many entries the ledger holds, read in pages of its maximum size. */
+    private static long ledgerSize(CassandraTransferLedger ledger) {
+        long n = 0;
+        List<LedgerEntry> page;
+        do {
+            page = ledger.read(n + 1, 1000);
+            n += page.size();
+        } while (page.size() == 1000);
+        return n;
+    }
+
+    private void exportsTheMergedCells_andTheLedgerMatchesTheSourceDecisions(String base, KeycloakService keycloak, String query,
+            List<Double> values, CassandraTransferLedger ledger, S3Client s3, KinesisClient kinesis) throws Exception {
+        Map<String, String> q = new HashMap<>();
+        for (String kv : query.substring(query.indexOf('?') + 1).split("&")) {
+            String[] p = kv.split("=", 2);
+            q.put(p[0], p[1]);
+        }
+        Map<String, Object> request = Map.of("query", Map.of("metric", q.get("metric"), "resolution", q.get("resolution"), "from", q.get("from"),
+                "to", q.get("to"), "group", q.get("group"), "merge", true), "sinks", Map.of("s3", Map.of("bucket", EXPORT_BUCKET, "prefix", "it"),
+                "kinesis", Map.of("stream", EXPORT_STREAM)));
+        long before = ledgerSize(ledger);
+        HttpResponse<String> r = send("POST", base + "/v1/tenants/lampco/exports", userToken(keycloak, MeridianRealm.LAMP_ADMIN),
+                JSON.writeValueAsString(request));
+        assertEquals(201, r.statusCode(), r.body());
+        JsonNode answer = JSON.readTree(r.body());
+        String key = answer.get("s3").get("key").asText();
+        byte[] object = s3.getObjectAsBytes(b -> b.bucket(EXPORT_BUCKET).key(key)).asByteArray();
+        JsonNode document = JSON.readTree(object);
+        JsonNode c = cell(document.get("result"), "classic");
+        assertTrue(c != null, "no classic cell in the export " + document);
+        assertEquals(values.size(), c.get("count").asLong());
+        assertEquals(values.stream().mapToDouble(Double::doubleValue).sum(), c.get("sum").asDouble(), 0.0);
+        assertTrue(cell(document.get("result"), "rare") == null, "the suppressed group must not be exported: " + document);
+
+        String shard = kinesis.listShards(b -> b.streamName(EXPORT_STREAM)).shards().get(0).shardId();
+        String iterator = kinesis.getShardIterator(b -> b.streamName(EXPORT_STREAM).shardId(shard)
+                .shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER).startingSequenceNumber(answer.get("kinesis").get("sequenceNumber").asText()))
+                .shardIterator();
+        Record record = kinesis.getRecords(b -> b.shardIterator(iterator).limit(1)).records().get(0);
+        assertEquals(new String(object, StandardCharsets.UTF_8), record.data().asUtf8String());
+
+        List<LedgerEntry> exported = ledger.read(before + 1, 100).stream().filter(e -> e.record().kind() == TransferRecord.Kind.EXPORTED).toList();
+        assertEquals(Set.copyOf(REGIONS), exported.stream().map(e -> e.record().sourceRegion().value()).collect(Collectors.toSet()), exported.toString());
+        String auditor = userToken(keycloak, MeridianRealm.AUDITOR);
+        for (LedgerEntry e : exported) {
+            TransferRecord rec = e.record();
+            JsonNode part = region(document.get("result"), rec.sourceRegion().value());
+            assertEquals(part.get("decision").get("id").asText(), rec.sourceDecisionId().toString());
+            assertEquals(part.get("decision").get("payloadHash").asText(), rec.payloadHash());
+            // the source region's own log, through the gateway's audit endpoint, holds that decision with that hash
+            HttpResponse<String> log = get(base + "/v1/audit/regions/" + rec.sourceRegion().value() + "/decisions?from="
+                    + rec.sourceDecisionSequence() + "&limit=1", auditor);
+            assertEquals(200, log.statusCode(), log.body());
+            JsonNode logged = JSON.readTree(log.body()).get("items").get(0);
+            assertEquals(rec.sourceDecisionId().toString(), logged.get("decisionId").asText(), logged.toString());
+            assertEquals(rec.payloadHash(), logged.get("payloadHash").asText(), logged.toString());
+        }
+        assertTrue(ledger.verify().intact(), ledger.verify().toString());
     }
 
     private List<Device> registerAndPublish(String catalog, KeycloakService keycloak, String run, String metric) throws Exception {
