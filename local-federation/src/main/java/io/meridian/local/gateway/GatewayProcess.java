@@ -96,16 +96,21 @@ public final class GatewayProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.keycloak.issuer=" + ServiceContext.endpoint(keycloak, "issuer", "keycloak", name()));
         cmd.add("-Dmeridian.cassandra.contactPoints=" + ServiceContext.endpoint(cassandra, "cql", "cassandra-" + regionId, name()));
         cmd.add("-Dmeridian.cassandra.datacenter=" + ServiceContext.endpoint(cassandra, "datacenter", "cassandra-" + regionId, name()));
+        List<String> running = new ArrayList<>();
         for (RegionConfig r : context.configs().regions()) {
             String id = r.id().value();
             String p = "-Dmeridian.gateway.region." + id + ".";
             Optional<Map<String, String>> node = context.readyIfAny("region-node-" + id);
             if (node.isPresent()) {
+                running.add(id);
                 cmd.add(p + "dataApi=" + ServiceContext.endpoint(node.get(), "data-api", "region-node-" + id, name()));
                 // a running region's gateway is on this federation's port for it (ephemeral in tests), started or not yet
                 cmd.add(p + "gateway=http://127.0.0.1:" + GatewayProvider.port(context, r) + "/v1");
             }
         }
+        // the federation this gateway fans out over is the regions that run here; a region file without a running node
+        // (uk-south in the default three-region federation) would otherwise make every aggregate answer partial
+        cmd.add("-Dmeridian.gateway.regions=" + String.join(",", running));
         return cmd;
     }
 

@@ -73,6 +73,8 @@ class GatewayProcessTest {
         assertNotEquals(euPort, usPort);
         // a region that does not run keeps its configured defaults
         assertFalse(args.stream().anyMatch(a -> a.startsWith("-Dmeridian.gateway.region.af-south.")), args.toString());
+        // and the fan-out covers exactly the regions that run, so a region file without a node does not make answers partial
+        assertTrue(args.contains("-Dmeridian.gateway.regions=eu-central,us-east"), args.toString());
         assertTrue(args.stream().noneMatch(a -> a.contains("dev-secret")), "the secret goes in the environment, never the command line");
         assertEquals(Map.of("MERIDIAN_GATEWAY_CLIENT_SECRET", "gateway-eu-central-dev-secret"), eu.environment());
     }
