@@ -143,7 +143,7 @@ public final class GatewayBenchSetup {
     }
 
     /** Registers in parallel (8 at a time); a device placed in another region than its country's fails the setup. */
-    private static Map<String, List<Device>> register(HttpClient http, URI catalog, URI tokenUrl, String client, String secret, String tenant,
+    static Map<String, List<Device>> register(HttpClient http, URI catalog, URI tokenUrl, String client, String secret, String tenant,
             List<RegionConfig> regions, int devices, String prefix) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
