@@ -22,14 +22,13 @@ import io.meridian.local.aws.S3MockService;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.keycloak.RealmTokens;
 import io.meridian.local.service.BackingService;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
 import io.meridian.regions.RegionConfigs;
-import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -424,16 +423,6 @@ class GatewayAggregatesIT {
     }
 
     private String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws Exception {
-        String form = Map.of("grant_type", "password", "client_id", MeridianRealm.CLI_CLIENT, "username", user.username(), "password", user.password())
-                .entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(keycloak.tokenEndpoint()).timeout(TIMEOUT)
-                .header("content-type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("token request failed with " + r.statusCode() + ": " + r.body());
-        }
-        return JSON.readTree(r.body()).get("access_token").asText();
+        return RealmTokens.of(http, keycloak).user(user);
     }
 }

@@ -14,6 +14,7 @@ import io.meridian.gateway.ledger.InMemoryTransferLedger;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.keycloak.RealmTokens;
 import io.meridian.local.service.BackingService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
@@ -22,7 +23,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -37,7 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -339,25 +338,10 @@ class GatewayDevicesIT {
     }
 
     private String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws Exception {
-        return token(keycloak, Map.of("grant_type", "password", "client_id", MeridianRealm.CLI_CLIENT, "username", user.username(),
-                "password", user.password()));
+        return RealmTokens.of(http, keycloak).user(user);
     }
 
     private String clientToken(KeycloakService keycloak, String region) throws Exception {
-        return token(keycloak, Map.of("grant_type", "client_credentials", "client_id", MeridianRealm.gatewayClientId(region),
-                "client_secret", MeridianRealm.gatewaySecret(region)));
-    }
-
-    private String token(KeycloakService keycloak, Map<String, String> form) throws Exception {
-        String encoded = form.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(keycloak.tokenEndpoint()).timeout(TIMEOUT)
-                .header("content-type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(encoded)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("token request failed with " + r.statusCode() + ": " + r.body());
-        }
-        return JSON.readTree(r.body()).get("access_token").asText();
+        return RealmTokens.of(http, keycloak).gateway(region);
     }
 }

@@ -12,22 +12,20 @@ import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.keycloak.RealmTokens;
 import io.meridian.local.service.BackingService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
 import io.meridian.regions.RegionConfigs;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -122,16 +120,6 @@ class GatewayRegionsIT {
     }
 
     private String userToken(KeycloakService keycloak, MeridianRealm.DemoUser user) throws Exception {
-        String form = Map.of("grant_type", "password", "client_id", MeridianRealm.CLI_CLIENT, "username", user.username(), "password", user.password())
-                .entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(keycloak.tokenEndpoint()).timeout(TIMEOUT)
-                .header("content-type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("token request failed with " + r.statusCode() + ": " + r.body());
-        }
-        return JSON.readTree(r.body()).get("access_token").asText();
+        return RealmTokens.of(http, keycloak).user(user);
     }
 }
