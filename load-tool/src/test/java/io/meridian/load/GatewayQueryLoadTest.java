@@ -114,6 +114,21 @@ class GatewayQueryLoadTest {
     }
 
     @Test
+    void maxTarget_aRegion_loadsThatRegionsDataApi_withTheClientsToken() throws Exception {
+        GatewayQueryLoad.Report r = GatewayQueryLoad.run(options("--max-target", "slow", "--rounds", "1"), vertx, TOKENS, NOW,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, wrongToken.get(), "the region gets the gateway client's token in the closed loop too");
+        assertEquals("slow (closed loop)", r.maximum().target());
+        // 4 in flight at 50 ms each is at most 80 queries/s: the slow region was loaded, not the 10 ms gateway
+        assertTrue(r.maximum().ok() > 0 && r.maximum().perSecond() <= 85, "slow region closed loop: " + r.maximum().perSecond());
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        GatewayQueryLoad.print(r, new PrintStream(report, true, StandardCharsets.UTF_8));
+        assertTrue(report.toString(StandardCharsets.UTF_8).contains("slow maximum: "), report.toString(StandardCharsets.UTF_8));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> options("--max-target", "mars"));
+        assertTrue(e.getMessage().contains("--max-target must be gateway or a region of --regions"), e.getMessage());
+    }
+
+    @Test
     void partialGatewayAnswers_andRefusedTokens_countAsErrors() throws Exception {
         gatewayBody = "{\"partial\": true,\"unavailableRegions\":[\"af-south\"]}";
         GatewayQueryLoad.Report r = GatewayQueryLoad.run(options("--max-concurrency", "0", "--rounds", "1"), vertx,

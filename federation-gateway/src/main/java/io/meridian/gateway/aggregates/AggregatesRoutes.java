@@ -42,6 +42,8 @@ public final class AggregatesRoutes extends RouteBuilder {
     /** The id of the REST route. */
     public static final String ROUTE_ID = "aggregates";
     static final String FANOUT = "direct:aggregates-fanout";
+    /** Fan-out threads per region: Vert.x's default worker pool (20), the most requests that can run this route at once. */
+    static final int FANOUT_THREADS_PER_REGION = 20;
     private static final String STARTED = "meridian.regionCall.started";
     private static final String OPERATION = "GET /tenants/{tenant}/aggregates";
     private static final Set<String> PARAMETERS = Set.of("metric", "resolution", "from", "to", "group", "merge");
@@ -78,8 +80,12 @@ public final class AggregatesRoutes extends RouteBuilder {
         String[] branches = config.regions().stream().map(r -> "direct:aggregates-region-" + r.id().value()).toArray(String[]::new);
         from(FANOUT).routeId("aggregates-fanout")
                 .multicast(new GroupedBodyAggregationStrategy()).parallelProcessing()
+                // a branch thread waits for its region's answer, so the pool bounds the queries in the regions at once: at 4
+                // threads per region (with a queue, so never more) 4 queries were in flight and the gateway's maximum was the
+                // regions' latency / 4; one thread per region for every request a Vert.x worker can be running lets every
+                // waiting request fan out
                 .executorService(getCamelContext().getExecutorServiceManager().newThreadPool(this, "aggregates-fanout",
-                        4 * branches.length, 16 * branches.length))
+                        FANOUT_THREADS_PER_REGION * branches.length, FANOUT_THREADS_PER_REGION * branches.length))
                 .to(branches)
                 .end();
 

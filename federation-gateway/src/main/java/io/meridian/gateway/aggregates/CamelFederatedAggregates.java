@@ -127,22 +127,31 @@ final class CamelFederatedAggregates implements FederatedAggregates {
         return new Result(body(tenant, query, range, answers, failures, statuses), parts(answers), List.copyOf(failures.keySet()));
     }
 
-    /** Appends a RECEIVED record for every part from another jurisdiction that carried data; fails the answer if any cannot be. */
+    /**
+     * Appends a RECEIVED record for every part from another jurisdiction that carried data, all in one ledger call (one
+     * commit to wait for, not one per part); fails the answer if they cannot be.
+     */
     private void record(String tenant, List<RegionAnswer> answers) {
         Instant at = clock.instant();
+        List<TransferRecord> records = new ArrayList<>();
+        List<String> from = new ArrayList<>();
         for (RegionAnswer a : answers) {
             if (a.region().jurisdiction().equals(config.jurisdiction()) || !a.decision().released()) {
                 continue;
             }
-            TransferRecord r = new TransferRecord(TransferRecord.Kind.RECEIVED, tenant, a.region().id(), a.region().jurisdiction(),
+            records.add(new TransferRecord(TransferRecord.Kind.RECEIVED, tenant, a.region().id(), a.region().jurisdiction(),
                     config.jurisdiction(), a.decision().id(), a.decision().sequence(), a.hash(), a.cells().size(), a.bytes(), at,
-                    Optional.empty(), Optional.empty());
-            try {
-                ledger.append(r);
-            } catch (RuntimeException e) {
-                throw GatewayProblem.unavailable("the transfer ledger could not record the aggregates received from region "
-                        + a.region().id().value() + ", so they are not served", 5, e);
-            }
+                    Optional.empty(), Optional.empty()));
+            from.add(a.region().id().value());
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            ledger.appendAll(records);
+        } catch (RuntimeException e) {
+            throw GatewayProblem.unavailable("the transfer ledger could not record the aggregates received from region"
+                    + (from.size() == 1 ? " " : "s ") + String.join(", ", from) + ", so they are not served", 5, e);
         }
     }
 

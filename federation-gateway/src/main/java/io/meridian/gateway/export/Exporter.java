@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.gateway.aggregates.FederatedAggregates;
 import io.meridian.gateway.app.GatewayConfig;
-import io.meridian.gateway.ledger.LedgerEntry;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.ledger.TransferRecord;
 import io.meridian.policy.model.RegionId;
@@ -95,21 +94,25 @@ public final class Exporter {
         s3.ifPresent(w -> where.add(w.uri()));
         kinesis.ifPresent(w -> where.add(w.uri()));
         String sink = String.join(",", where);
-        List<Long> sequences = new ArrayList<>();
-        try {
-            for (FederatedAggregates.RegionPart part : result.parts()) {
-                if (part.payloadHash() == null || !part.payloadHash().matches("[0-9a-f]{64}") || part.decisionSequence() < 1) {
-                    // a denied part released nothing, so nothing of it was exported
-                    continue;
-                }
-                LedgerEntry e = ledger.append(new TransferRecord(TransferRecord.Kind.EXPORTED, tenant, part.region(), part.jurisdiction(),
-                        config.export().sinkJurisdiction(), part.decisionId(), part.decisionSequence(), part.payloadHash(), part.cells(),
-                        part.bytes(), at, Optional.of(exportId), Optional.of(sink)));
-                sequences.add(e.sequence());
+        List<TransferRecord> records = new ArrayList<>();
+        for (FederatedAggregates.RegionPart part : result.parts()) {
+            if (part.payloadHash() == null || !part.payloadHash().matches("[0-9a-f]{64}") || part.decisionSequence() < 1) {
+                // a denied part released nothing, so nothing of it was exported
+                continue;
             }
-        } catch (RuntimeException e) {
-            throw new NotRecordedException("export " + exportId + " was written to " + sink + " but the transfer ledger recorded only "
-                    + sequences.size() + " of its " + result.parts().size() + " parts", e);
+            records.add(new TransferRecord(TransferRecord.Kind.EXPORTED, tenant, part.region(), part.jurisdiction(),
+                    config.export().sinkJurisdiction(), part.decisionId(), part.decisionSequence(), part.payloadHash(), part.cells(),
+                    part.bytes(), at, Optional.of(exportId), Optional.of(sink)));
+        }
+        List<Long> sequences = new ArrayList<>();
+        if (!records.isEmpty()) {
+            try {
+                // all parts in one ledger call: recorded together or not at all
+                ledger.appendAll(records).forEach(e -> sequences.add(e.sequence()));
+            } catch (RuntimeException e) {
+                throw new NotRecordedException("export " + exportId + " was written to " + sink + " but the transfer ledger could not record its "
+                        + records.size() + " parts", e);
+            }
         }
         LOG.info("export {} of tenant {} written to {}, ledger entries {}, regions {}, unavailable {}", exportId, tenant, sink, sequences,
                 result.parts().stream().map(FederatedAggregates.RegionPart::region).map(RegionId::value).toList(),

@@ -12,44 +12,69 @@ import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's {@link TransferLedger} in its own region's Cassandra, table {@code <keyspace>.transfer_ledger}.
+ * The gateway's {@link TransferLedger} in its own region's Cassandra, tables {@code <keyspace>.transfer_ledger} and
+ * {@code <keyspace>.transfer_ledger_chains}.
  *
- * <p>Layout: one partition per ledger (the gateway's region id), clustered by sequence number, one column per
- * {@link TransferRecord} field plus the format version and both hashes, so an entry read back hashes exactly as written
- * ({@link LedgerEncoding}). One partition because an append must see the head atomically, and a lightweight transaction
- * orders writes within one partition only. A record is about 400 bytes; a million transfers is 400 MB, where the
- * partition must be bucketed (not built, like the region's decision log).
+ * <p><b>Chains.</b> Each gateway instance appends to a chain of its own, so that an append needs no lightweight
+ * transaction: a Paxos round on this single-node, shared-CPU Cassandra took about 150 ms and capped the gateway at about
+ * 37 queries/s, however the appends were batched. The instance claims a chain once, at its first append: it reads the
+ * highest chain number of the ledger at {@code LOCAL_SERIAL} and inserts the next {@code IF NOT EXISTS} into
+ * {@code transfer_ledger_chains}, so two instances (of one region, on one keyspace) never get the same number. From then
+ * on only this instance writes that chain, so sequence numbers and hashes come from memory, strictly in order under one
+ * lock, and each group of queued records is written with plain inserts in one single-partition batch (atomic: all rows
+ * or none) at {@code LOCAL_QUORUM}, the consistency a Paxos commit of the old append needed; {@link #append} returns only
+ * after that write is acknowledged, so nothing is served before its entry is durable.
  *
- * <p>Appends stay one chain across threads and gateway instances. Within one gateway they are group-committed: the
- * threads' records queue, and one committer at a time reads the head at {@code LOCAL_SERIAL} (which also completes a
- * Paxos round in flight), chains every queued record after it and inserts them {@code IF NOT EXISTS} on their sequence
- * numbers in one conditional batch on the partition, which applies whole or not at all. Without this, every request
- * thread raced every other for the head, and the gateway managed about 35 appends/s. A batch that loses to another
- * instance re-reads the head after a short random pause, at most {@code maxAttempts} times. A Paxos timeout leaves the
- * outcome unknown; a serial read of that sequence number settles it.
+ * <p>A write that fails or times out leaves the chain's tail unknown (the batch may still land, whole). The instance then
+ * never writes that chain again and claims a new one at its next append, so no chain can get a gap or a fork: its last
+ * batch is there whole or not at all. The callers of that batch were told it failed (the aggregate answers 503); if it
+ * landed anyway, the ledger holds a transfer that was received but not served, which is the safe side.
+ *
+ * <p><b>Layout.</b> One partition per chain, clustered by sequence, one column per {@link TransferRecord} field plus the
+ * format version and both hashes, so an entry read back hashes exactly as written ({@link LedgerEncoding}). The
+ * partition key of chain {@code n} of ledger {@code L} (the gateway's region id) is {@code L.n}. The partition {@code L}
+ * itself is the single chain of the ledger before chains per instance (format version 1); it is read and verified as
+ * the first chain and never written again. A record is about 400 bytes; a chain of a million transfers is 400 MB,
+ * where the partition must be bucketed (not built, like the region's decision log).
+ *
+ * <p><b>Order.</b> The ledger's stable order is: the single-chain partition {@code L} when it holds entries, then chains
+ * {@code L.1}, {@code L.2}, ... by number, each in sequence order. {@link #read} counts positions in that order from the
+ * chains' heads. With one instance per region only the last chain grows, so positions never move; while two instances
+ * append at once, an earlier chain grows and the positions after it shift.
  *
  * <p>Every method blocks on Cassandra: call them from worker threads, never from an event loop.
  */
 public final class CassandraTransferLedger implements TransferLedger {
 
-    /** Default bound on lost races per append. */
+    private static final Logger LOG = LoggerFactory.getLogger(CassandraTransferLedger.class);
+
+    /** Default bound on lost races when claiming a chain. */
     public static final int DEFAULT_MAX_ATTEMPTS = 64;
     /** How many entries {@link #verify()} reads per page. */
     public static final int VERIFY_PAGE = 500;
-    /** The most records one group commit appends in a single conditional batch. */
+    /**
+     * The most records one write takes: at about 400 bytes a record, 64 stay under Cassandra's default batch failure
+     * threshold (50 KB).
+     */
     public static final int MAX_BATCH = 64;
     /** The most entries one {@link #read} returns. */
     public static final int MAX_READ = 1000;
@@ -68,24 +93,38 @@ public final class CassandraTransferLedger implements TransferLedger {
     private final String ledger;
     private final int maxAttempts;
     private final int verifyPage;
+    private final String claimedBy;
     private final PreparedStatement insert;
     private final PreparedStatement selectHead;
     private final PreparedStatement selectFrom;
-    private final PreparedStatement selectHashAt;
+    private final PreparedStatement selectChains;
+    private final PreparedStatement selectLastChain;
+    private final PreparedStatement claimChain;
+    private final PreparedStatement selectClaim;
     private final Object commitLock = new Object();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    /** This instance's chain and its head; only the committer (holding {@link #commitLock}) touches them. */
+    private String chain;
+    private long headSequence;
+    private String headHash;
 
     private CassandraTransferLedger(CqlSession session, String keyspace, String ledger, int maxAttempts, int verifyPage) {
         this.session = session;
         this.ledger = ledger;
         this.maxAttempts = maxAttempts;
         this.verifyPage = verifyPage;
+        this.claimedBy = instanceName();
         String table = keyspace + ".transfer_ledger";
+        String chains = keyspace + ".transfer_ledger_chains";
         insert = session.prepare("INSERT INTO " + table + " (ledger, " + COLUMNS + ")"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         selectHead = session.prepare("SELECT sequence, hash FROM " + table + " WHERE ledger = ? ORDER BY sequence DESC LIMIT 1");
         selectFrom = session.prepare("SELECT " + COLUMNS + " FROM " + table + " WHERE ledger = ? AND sequence >= ? LIMIT ?");
-        selectHashAt = session.prepare("SELECT hash FROM " + table + " WHERE ledger = ? AND sequence = ?");
+        selectChains = session.prepare("SELECT chain FROM " + chains + " WHERE ledger = ?");
+        selectLastChain = session.prepare("SELECT chain FROM " + chains + " WHERE ledger = ? ORDER BY chain DESC LIMIT 1");
+        claimChain = session.prepare("INSERT INTO " + chains + " (ledger, chain, claim, claimed_by, claimed_at) VALUES (?, ?, ?, ?, ?)"
+                + " IF NOT EXISTS");
+        selectClaim = session.prepare("SELECT claim FROM " + chains + " WHERE ledger = ? AND chain = ?");
     }
 
     /** The replication of the gateway's keyspace on one local node: {@code NetworkTopologyStrategy {datacenter: 1}}. */
@@ -104,8 +143,8 @@ public final class CassandraTransferLedger implements TransferLedger {
      * @param session     a session to the gateway region's Cassandra; stays the caller's to close
      * @param keyspace    a lower-case CQL identifier, for example {@code meridian_gateway}
      * @param replication the keyspace's replication map when it is created, not empty
-     * @param ledger      which ledger (partition): the gateway's region id
-     * @param maxAttempts lost races an append tolerates, at least 1
+     * @param ledger      which ledger: the gateway's region id; its chains are partitions {@code ledger.n}
+     * @param maxAttempts lost races a chain claim tolerates, at least 1
      * @param verifyPage  entries {@link #verify()} reads at a time, at least 1
      * @throws IllegalArgumentException naming the argument that is unusable
      */
@@ -138,6 +177,10 @@ public final class CassandraTransferLedger implements TransferLedger {
                 + " payload_hash text, cells int, bytes bigint, at timestamp, export_id uuid, sink text,"
                 + " previous_hash text, hash text,"
                 + " PRIMARY KEY ((ledger), sequence)) WITH CLUSTERING ORDER BY (sequence ASC)");
+        // one row per chain ever claimed: the claim (a random id) tells a claim that timed out whether it won
+        schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".transfer_ledger_chains ("
+                + " ledger text, chain int, claim uuid, claimed_by text, claimed_at timestamp,"
+                + " PRIMARY KEY ((ledger), chain)) WITH CLUSTERING ORDER BY (chain ASC)");
         return new CassandraTransferLedger(session, keyspace, ledger, maxAttempts, verifyPage);
     }
 
@@ -160,11 +203,26 @@ public final class CassandraTransferLedger implements TransferLedger {
     @Override
     public LedgerEntry append(TransferRecord record) {
         Objects.requireNonNull(record, "record must not be null");
-        Pending mine = new Pending(withStorableTime(record));
+        return appendAll(List.of(record)).get(0);
+    }
+
+    /**
+     * {@inheritDoc} The records are consecutive in this instance's chain and written in one batch with whatever else is
+     * queued.
+     *
+     * @throws IllegalArgumentException when {@code records} is empty or longer than {@value #MAX_BATCH}
+     */
+    @Override
+    public List<LedgerEntry> appendAll(List<TransferRecord> records) {
+        Objects.requireNonNull(records, "records must not be null");
+        if (records.isEmpty() || records.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("append 1-" + MAX_BATCH + " records at a time, was " + records.size());
+        }
+        Pending mine = new Pending(records.stream().map(CassandraTransferLedger::withStorableTime).toList());
         queue.add(mine);
-        // group commit: one thread of this gateway at a time appends everything queued so far as one conditional batch (one
-        // Paxos round for many records, instead of every request thread racing every other for the head); a thread whose
-        // record another committer took along finds it done when it gets the lock
+        // group commit: one thread of this gateway at a time writes everything queued so far as one batch (one round trip
+        // for many records), while the next records queue up behind it; a thread whose records another committer took
+        // along finds them done when it gets the lock
         synchronized (commitLock) {
             if (!mine.done) {
                 commitQueued();
@@ -173,36 +231,42 @@ public final class CassandraTransferLedger implements TransferLedger {
         if (mine.failure != null) {
             throw new IllegalStateException(mine.failure.getMessage(), mine.failure);
         }
-        if (mine.entry == null) {
-            throw new IllegalStateException("transfer ledger " + ledger + ": the commit of this record ended without appending it");
+        if (mine.entries == null) {
+            throw new IllegalStateException("transfer ledger " + ledger + ": the commit of these records ended without appending them");
         }
-        return mine.entry;
+        return mine.entries;
     }
 
-    /** A record waiting for the committer, and what became of it. */
+    /** Records of one caller waiting for the committer (kept together in one batch), and what became of them. */
     private static final class Pending {
-        final TransferRecord record;
+        final List<TransferRecord> records;
         volatile boolean done;
-        volatile LedgerEntry entry;
+        volatile List<LedgerEntry> entries;
         volatile RuntimeException failure;
 
-        Pending(TransferRecord record) {
-            this.record = record;
+        Pending(List<TransferRecord> records) {
+            this.records = records;
         }
     }
 
-    /** Appends the queued records, at most {@value #MAX_BATCH} per round, until the queue is empty. Holds the commit lock. */
+    /** Writes the queued records, at most {@value #MAX_BATCH} per batch, until the queue is empty. Holds the commit lock. */
     private void commitQueued() {
         while (!queue.isEmpty()) {
             List<Pending> batch = new ArrayList<>();
+            int size = 0;
             Pending p;
-            while (batch.size() < MAX_BATCH && (p = queue.poll()) != null) {
+            // a caller's records are never split over two batches, so they land together or not at all
+            while ((p = queue.peek()) != null && (batch.isEmpty() || size + p.records.size() <= MAX_BATCH)) {
+                queue.poll();
                 batch.add(p);
+                size += p.records.size();
             }
             try {
-                List<LedgerEntry> entries = appendBatch(batch.stream().map(x -> x.record).toList());
-                for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).entry = entries.get(i);
+                List<LedgerEntry> entries = appendBatch(batch.stream().flatMap(x -> x.records.stream()).toList());
+                int i = 0;
+                for (Pending x : batch) {
+                    x.entries = List.copyOf(entries.subList(i, i + x.records.size()));
+                    i += x.records.size();
                 }
             } catch (RuntimeException e) {
                 batch.forEach(x -> x.failure = e);
@@ -213,49 +277,87 @@ public final class CassandraTransferLedger implements TransferLedger {
     }
 
     /**
-     * Chains {@code records} after the head and inserts them in one conditional batch on the ledger's partition: either
-     * every insert applies or none does (another gateway instance took one of the sequence numbers), in which case the
-     * head is read again.
+     * Chains {@code records} after this instance's head and writes them in one single-partition batch. On any failure
+     * the chain is given up (its tail is unknown) and the next append claims a new one.
      */
     private List<LedgerEntry> appendBatch(List<TransferRecord> records) {
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            Row head = session.execute(selectHead.bind(ledger).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
-            long sequence = head == null ? 1 : head.getLong("sequence") + 1;
-            String previous = head == null ? LedgerEncoding.GENESIS : head.getString("hash");
-            List<LedgerEntry> entries = new ArrayList<>(records.size());
-            for (TransferRecord r : records) {
-                String hash = LedgerEncoding.hash(LedgerEncoding.FORMAT_VERSION, sequence, r, previous);
-                entries.add(new LedgerEntry(sequence, r, previous, hash));
-                previous = hash;
-                sequence++;
-            }
-            if (insert(entries)) {
-                return entries;
-            }
-            pause(attempt);
+        if (chain == null) {
+            claimChain();
         }
-        throw new IllegalStateException("transfer ledger " + ledger + ": lost the race for the next sequence number " + maxAttempts
-                + " times; the record was not appended");
-    }
-
-    private boolean insert(List<LedgerEntry> entries) {
-        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED);
-        for (LedgerEntry e : entries) {
-            TransferRecord r = e.record();
-            batch.addStatement(insert.bind(ledger, e.sequence(), LedgerEncoding.FORMAT_VERSION, r.kind().name(), r.tenant(),
+        long sequence = headSequence;
+        String previous = headHash;
+        List<LedgerEntry> entries = new ArrayList<>(records.size());
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        for (TransferRecord r : records) {
+            sequence++;
+            String hash = LedgerEncoding.hash(LedgerEncoding.FORMAT_VERSION, chain, sequence, r, previous);
+            LedgerEntry e = new LedgerEntry(chain, sequence, r, previous, hash);
+            entries.add(e);
+            batch.addStatement(insert.bind(chain, e.sequence(), LedgerEncoding.FORMAT_VERSION, r.kind().name(), r.tenant(),
                     r.sourceRegion().value(), r.sourceJurisdiction().code(), r.destination().code(), r.sourceDecisionId(),
                     r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), r.at(), r.exportId().orElse(null),
                     r.sink().orElse(null), e.previousHash(), e.hash()));
+            previous = hash;
         }
         try {
-            return session.execute(batch.setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL).build()).wasApplied();
-        } catch (WriteTimeoutException | CASWriteUnknownException unknown) {
-            // the serial read completes the round if it is still in flight; the batch applied whole or not at all, so its
-            // first entry tells whether ours won
-            LedgerEntry first = entries.get(0);
-            Row row = session.execute(selectHashAt.bind(ledger, first.sequence()).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
-            return row != null && first.hash().equals(row.getString("hash"));
+            // one partition, so the batch applies whole or not at all, without the batch log
+            session.execute(batch.setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM).build());
+        } catch (RuntimeException e) {
+            String lost = chain;
+            chain = null;
+            throw new IllegalStateException("transfer ledger " + ledger + ": writing entries " + entries.get(0).sequence() + "-" + sequence
+                    + " of chain " + lost + " failed, so they are not recorded (the chain is closed; the next append starts a new one): "
+                    + e.getMessage(), e);
         }
+        headSequence = sequence;
+        headHash = previous;
+        return entries;
+    }
+
+    /**
+     * Claims the next chain number of the ledger with a lightweight transaction, so that no two instances share a chain.
+     * A claim whose outcome is unknown (a Paxos timeout) is settled by a serial read of its row: the claim id tells
+     * whether it is ours.
+     */
+    private void claimChain() {
+        UUID claim = UUID.randomUUID();
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            Row last = session.execute(selectLastChain.bind(ledger).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+            int number = last == null ? 1 : last.getInt("chain") + 1;
+            boolean won;
+            try {
+                won = session.execute(claimChain.bind(ledger, number, claim, claimedBy, Instant.now())
+                        .setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).wasApplied();
+            } catch (WriteTimeoutException | CASWriteUnknownException unknown) {
+                Row row = session.execute(selectClaim.bind(ledger, number).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+                won = row != null && claim.equals(row.getUuid("claim"));
+            }
+            if (won) {
+                chain = chainName(number);
+                headSequence = 0;
+                headHash = LedgerEncoding.GENESIS;
+                LOG.info("transfer ledger {}: this instance ({}) appends to chain {}", ledger, claimedBy, chain);
+                return;
+            }
+            pause(attempt);
+        }
+        throw new IllegalStateException("transfer ledger " + ledger + ": lost the race for a new chain number " + maxAttempts
+                + " times; the record was not appended");
+    }
+
+    private String chainName(int number) {
+        return ledger + "." + number;
+    }
+
+    /** Who claimed a chain, for whoever reads the chains table: host name and process id, nothing secret. */
+    private static String instanceName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "/" + ProcessHandle.current().pid();
     }
 
     /** Up to 2^min(attempt, 5) ms at random, so that the losers of a race do not collide again in lockstep. */
@@ -264,8 +366,24 @@ public final class CassandraTransferLedger implements TransferLedger {
             TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(1, 1L << Math.min(attempt, 5)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while appending to the transfer ledger", e);
+            throw new IllegalStateException("interrupted while claiming a transfer ledger chain", e);
         }
+    }
+
+    /**
+     * The ledger's chains in its stable order: the single-chain partition of before when it holds entries, then every
+     * claimed chain by number. Chains claimed but never written are included (they are empty).
+     */
+    List<String> chains() {
+        List<String> chains = new ArrayList<>();
+        if (session.execute(selectHead.bind(ledger)).one() != null) {
+            chains.add(ledger);
+        }
+        List<Integer> numbers = new ArrayList<>();
+        session.execute(selectChains.bind(ledger)).forEach(r -> numbers.add(r.getInt("chain")));
+        numbers.sort(Integer::compare);
+        numbers.forEach(n -> chains.add(chainName(n)));
+        return chains;
     }
 
     /**
@@ -283,24 +401,47 @@ public final class CassandraTransferLedger implements TransferLedger {
             throw new IllegalArgumentException("limit must be 1-" + MAX_READ + ", was " + limit);
         }
         List<LedgerEntry> entries = new ArrayList<>(limit);
-        for (Row row : session.execute(selectFrom.bind(ledger, from, limit))) {
-            entries.add(toEntry(row));
+        // positions before a chain = the sum of the earlier chains' head sequence numbers (a chain is numbered from 1
+        // without gaps; when someone deleted rows, verify names it and positions after it are off by what is missing)
+        long before = 0;
+        for (String c : chains()) {
+            if (entries.size() == limit) {
+                break;
+            }
+            Row head = session.execute(selectHead.bind(c)).one();
+            long size = head == null ? 0 : head.getLong("sequence");
+            long start = Math.max(1, from - before);
+            before += size;
+            if (start > size) {
+                continue;
+            }
+            for (Row row : session.execute(selectFrom.bind(c, start, limit - entries.size()))) {
+                entries.add(toEntry(c, row));
+            }
         }
         return entries;
     }
 
-    /** Walks the whole chain, {@code verifyPage} entries at a time, and names the first break. */
+    /** Walks every chain, {@code verifyPage} entries at a time, and names each chain's first break. */
     @Override
     public LedgerVerification verify() {
-        ChainWalk walk = new ChainWalk();
+        List<LedgerVerification.Chain> results = new ArrayList<>();
+        for (String c : chains()) {
+            results.add(verify(c));
+        }
+        return LedgerVerification.of(results);
+    }
+
+    private LedgerVerification.Chain verify(String c) {
+        ChainWalk walk = new ChainWalk(c);
         long next = 1;
         while (walk.intact()) {
             List<Row> page = new ArrayList<>(verifyPage);
-            session.execute(selectFrom.bind(ledger, next, verifyPage)).forEach(page::add);
+            session.execute(selectFrom.bind(c, next, verifyPage)).forEach(page::add);
             for (Row row : page) {
                 long sequence = row.getLong("sequence");
                 try {
-                    walk.entry(row.getInt("format_version"), toEntry(row));
+                    walk.entry(row.getInt("format_version"), toEntry(c, row));
                 } catch (IllegalStateException unreadable) {
                     walk.unreadable(sequence, unreadable.getMessage());
                 }
@@ -317,7 +458,7 @@ public final class CassandraTransferLedger implements TransferLedger {
      * The entry exactly as stored. The record's constructor checks formats, so a row edited into something no record can
      * be (an unknown kind, a malformed hash) fails with an {@link IllegalStateException} naming its sequence.
      */
-    private LedgerEntry toEntry(Row row) {
+    private LedgerEntry toEntry(String c, Row row) {
         long sequence = row.getLong("sequence");
         try {
             TransferRecord r = new TransferRecord(TransferRecord.Kind.valueOf(row.getString("kind")), row.getString("tenant"),
@@ -325,9 +466,9 @@ public final class CassandraTransferLedger implements TransferLedger {
                     Jurisdiction.of(row.getString("destination")), row.getUuid("source_decision_id"), row.getLong("source_decision_sequence"),
                     row.getString("payload_hash"), row.getInt("cells"), row.getLong("bytes"), row.getInstant("at"),
                     Optional.ofNullable(row.getUuid("export_id")), Optional.ofNullable(row.getString("sink")));
-            return new LedgerEntry(sequence, r, row.getString("previous_hash"), row.getString("hash"));
+            return new LedgerEntry(c, sequence, r, row.getString("previous_hash"), row.getString("hash"));
         } catch (RuntimeException e) {
-            throw new IllegalStateException("transfer ledger row " + sequence + " cannot be read as an entry (it was altered beyond its format): "
+            throw new IllegalStateException("transfer ledger row " + sequence + " of chain " + c + " cannot be read as an entry (it was altered beyond its format): "
                     + e.getMessage(), e);
         }
     }

@@ -10,14 +10,22 @@ import java.util.Optional;
  * number), its {@code previousHash} is the hash of the entry before ({@code PREVIOUS_HASH_MISMATCH}: the entry before
  * was replaced, for example edited and re-hashed), and its own hash is the hash of its canonical encoding
  * ({@code HASH_MISMATCH}: the entry itself was edited). A row that cannot even be read as an entry is {@code UNREADABLE}.
+ * One walk covers one chain; the hash of a version 2 entry covers the chain's name, so an entry moved into another chain
+ * does not verify there.
  */
 final class ChainWalk {
+
+    private final String chain;
 
     private long expected = 1;
     private String previousHash = LedgerEncoding.GENESIS;
     private long checked;
     private long lastGood;
     private LedgerVerification.Break firstBreak;
+
+    ChainWalk(String chain) {
+        this.chain = chain;
+    }
 
     /** Whether the walk is still intact (after a break, further entries are not checked). */
     boolean intact() {
@@ -41,7 +49,7 @@ final class ChainWalk {
         }
         String actual;
         try {
-            actual = LedgerEncoding.hash(formatVersion, e.sequence(), e.record(), e.previousHash());
+            actual = LedgerEncoding.hash(formatVersion, chain, e.sequence(), e.record(), e.previousHash());
         } catch (IllegalArgumentException unknownVersion) {
             fail(e.sequence(), "UNREADABLE", "entry " + e.sequence() + ": " + unknownVersion.getMessage());
             return;
@@ -69,10 +77,10 @@ final class ChainWalk {
     }
 
     private void fail(long sequence, String kind, String detail) {
-        firstBreak = new LedgerVerification.Break(sequence, kind, detail);
+        firstBreak = new LedgerVerification.Break(chain, sequence, kind, detail);
     }
 
-    LedgerVerification result() {
-        return new LedgerVerification(firstBreak == null, checked, lastGood, Optional.ofNullable(firstBreak));
+    LedgerVerification.Chain result() {
+        return new LedgerVerification.Chain(chain, firstBreak == null, checked, lastGood, Optional.ofNullable(firstBreak));
     }
 }

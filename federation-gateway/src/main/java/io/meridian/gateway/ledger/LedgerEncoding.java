@@ -14,7 +14,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The canonical byte layout of a ledger entry, and its hash. Version {@value #FORMAT_VERSION}:
+ * The canonical byte layout of a ledger entry, and its hash. Version 1 (the single-chain ledger before chains per
+ * instance; still verified, never written any more):
  *
  * <pre>
  * int    format version (1)
@@ -32,13 +33,18 @@ import java.util.UUID;
  * </pre>
  *
  * where text is an int byte length followed by UTF-8 bytes, so no two different entries encode to the same bytes
- * (a field cannot absorb its neighbour). The hash is SHA-256 of these bytes, lower-case hex. The layout never changes
- * for version 1; a new field means a new version, and verification hashes each entry with its own version.
+ * (a field cannot absorb its neighbour). Version {@value #FORMAT_VERSION}, written since each gateway instance appends
+ * to its own chain, is version 1 with the version int 2 and the chain's name as a text right after it, so an entry
+ * copied or moved into another chain does not verify there. The hash is SHA-256 of these bytes, lower-case hex. A
+ * version's layout never changes; a new field means a new version, and verification hashes each entry with its own
+ * version.
  */
 final class LedgerEncoding {
 
-    /** The only version so far. */
-    static final int FORMAT_VERSION = 1;
+    /** The version written now: chains per instance, the chain's name hashed. */
+    static final int FORMAT_VERSION = 2;
+    /** The single-chain ledger's version, still verified. */
+    static final int SINGLE_CHAIN_VERSION = 1;
     /** The previous hash of the first entry. */
     static final String GENESIS = "0".repeat(64);
 
@@ -53,14 +59,18 @@ final class LedgerEncoding {
         return at.truncatedTo(ChronoUnit.MILLIS);
     }
 
-    /** The hash of {@code record} at {@code sequence} after {@code previousHash}. */
-    static String hash(int formatVersion, long sequence, TransferRecord record, String previousHash) {
-        if (formatVersion != FORMAT_VERSION) {
-            throw new IllegalArgumentException("ledger format version must be " + FORMAT_VERSION + ", was " + formatVersion);
+    /** The hash of {@code record} at {@code sequence} of {@code chain} after {@code previousHash}; version 1 ignores the chain. */
+    static String hash(int formatVersion, String chain, long sequence, TransferRecord record, String previousHash) {
+        if (formatVersion != FORMAT_VERSION && formatVersion != SINGLE_CHAIN_VERSION) {
+            throw new IllegalArgumentException("ledger format version must be " + SINGLE_CHAIN_VERSION + " or " + FORMAT_VERSION + ", was "
+                    + formatVersion);
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(formatVersion);
+            if (formatVersion >= 2) {
+                text(out, chain);
+            }
             out.writeLong(sequence);
             text(out, record.kind().name());
             text(out, record.tenant());

@@ -298,7 +298,7 @@ class FederatedAggregatesTest {
 
             @Override
             public LedgerVerification verify() {
-                return new LedgerVerification(true, 0, 0, Optional.empty());
+                return LedgerVerification.of(List.of());
             }
         };
         Gateway gateway = start(broken, null, Map.of());

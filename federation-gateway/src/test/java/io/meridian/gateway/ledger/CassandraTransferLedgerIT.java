@@ -2,6 +2,7 @@ package io.meridian.gateway.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,8 +17,10 @@ import io.meridian.policy.model.RegionId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,15 +33,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The transfer ledger against the eu-central region's real Cassandra: concurrent appends stay one gap-free chain, and
- * rows edited or deleted behind the ledger's back are named by {@link TransferLedger#verify()}. Each test has its own
- * keyspace, so each starts from an empty ledger.
+ * The transfer ledger against the eu-central region's real Cassandra: concurrent appends of one instance stay one
+ * gap-free chain, two instances on one keyspace get a chain each and both verify, a ledger of the single-chain format
+ * before keeps verifying, and rows edited or deleted behind the ledger's back are named by {@link TransferLedger#verify()}.
+ * Each test has its own keyspace, so each starts from an empty ledger.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @MeridianServices(cassandra = "eu-central")
 class CassandraTransferLedgerIT {
 
     private static final String LEDGER = "eu-central";
+    /** The chain the first instance on an empty keyspace claims. */
+    private static final String CHAIN1 = LEDGER + ".1";
     private CqlSession session;
     private String datacenter;
 
@@ -74,6 +80,10 @@ class CassandraTransferLedgerIT {
                 100L * i, Instant.parse("2026-11-24T10:00:00.123456789Z").plusSeconds(i),
                 exported ? Optional.of(UUID.nameUUIDFromBytes(("export-" + i).getBytes())) : Optional.empty(),
                 exported ? Optional.of("s3://bucket/prefix/tenant/" + i + ".json") : Optional.empty());
+    }
+
+    private static LedgerVerification intact(String chain, long n) {
+        return new LedgerVerification(true, n, n, Optional.empty(), List.of(new LedgerVerification.Chain(chain, true, n, n, Optional.empty())));
     }
 
     private static void appendSequentially(TransferLedger ledger, int n) {
@@ -113,21 +123,132 @@ class CassandraTransferLedgerIT {
         assertEquals(n, all.size());
         for (Future<LedgerEntry> f : appended) {
             LedgerEntry e = f.get();
+            assertEquals(CHAIN1, e.chain());
             assertEquals(e, all.get((int) e.sequence() - 1));
         }
-        assertEquals(new LedgerVerification(true, n, n, Optional.empty()), ledger.verify());
+        assertEquals(intact(CHAIN1, n), ledger.verify());
+    }
+
+    @Test
+    void twoInstancesOnOneKeyspace_appendingAtOnce_eachGetItsOwnChain_andBothVerify() throws Exception {
+        // two gateway instances of one region: same keyspace, same ledger name, appending concurrently from 4 threads each
+        CassandraTransferLedger a = ledger("gw_ledger_two", 11);
+        CassandraTransferLedger b = ledger("gw_ledger_two", 11);
+        int perInstance = 60;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<LedgerEntry>> ofA = new ArrayList<>();
+        List<Future<LedgerEntry>> ofB = new ArrayList<>();
+        try {
+            for (int i = 0; i < perInstance; i++) {
+                int k = i;
+                ofA.add(pool.submit(() -> a.append(record(k))));
+                ofB.add(pool.submit(() -> b.append(record(1000 + k))));
+            }
+            List<LedgerEntry> entriesA = new ArrayList<>();
+            List<LedgerEntry> entriesB = new ArrayList<>();
+            for (int i = 0; i < perInstance; i++) {
+                entriesA.add(ofA.get(i).get(120, TimeUnit.SECONDS));
+                entriesB.add(ofB.get(i).get(120, TimeUnit.SECONDS));
+            }
+            String chainA = entriesA.get(0).chain();
+            String chainB = entriesB.get(0).chain();
+            assertNotEquals(chainA, chainB, "two instances must never share a chain");
+            assertEquals(Set.of(CHAIN1, LEDGER + ".2"), Set.of(chainA, chainB));
+            for (List<LedgerEntry> mine : List.of(entriesA, entriesB)) {
+                String chain = mine.get(0).chain();
+                assertTrue(mine.stream().allMatch(e -> e.chain().equals(chain)), "an instance writes only its own chain");
+                assertEquals(LongStream.rangeClosed(1, perInstance).boxed().toList(), mine.stream().map(LedgerEntry::sequence).sorted().toList());
+            }
+            // both chains verify, each on its own, and the ledger reads them in its stable order: chain 1, then chain 2
+            LedgerVerification v = a.verify();
+            assertEquals(new LedgerVerification(true, 2L * perInstance, perInstance, Optional.empty(),
+                    List.of(new LedgerVerification.Chain(CHAIN1, true, perInstance, perInstance, Optional.empty()),
+                            new LedgerVerification.Chain(LEDGER + ".2", true, perInstance, perInstance, Optional.empty()))), v);
+            assertEquals(v, b.verify());
+            List<LedgerEntry> all = a.read(1, 1000);
+            assertEquals(2 * perInstance, all.size());
+            List<LedgerEntry> expected = new ArrayList<>(chainA.equals(CHAIN1) ? entriesA : entriesB);
+            expected.sort(Comparator.comparingLong(LedgerEntry::sequence));
+            List<LedgerEntry> second = new ArrayList<>(chainA.equals(CHAIN1) ? entriesB : entriesA);
+            second.sort(Comparator.comparingLong(LedgerEntry::sequence));
+            expected.addAll(second);
+            assertEquals(expected, all);
+            // positions run on across the chains
+            assertEquals(List.of(expected.get(perInstance - 1), expected.get(perInstance)), b.read(perInstance, 2));
+        } finally {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void appendAll_storesOneCallersRecordsConsecutively_inOneChain() {
+        CassandraTransferLedger ledger = ledger("gw_ledger_all", 500);
+        ledger.append(record(0));
+        List<LedgerEntry> three = ledger.appendAll(List.of(record(1), record(2), record(3)));
+        assertEquals(List.of(2L, 3L, 4L), three.stream().map(LedgerEntry::sequence).toList());
+        assertEquals(three.get(0).hash(), three.get(1).previousHash());
+        assertEquals(three, ledger.read(2, 3));
+        assertEquals(intact(CHAIN1, 4), ledger.verify());
+        assertThrows(IllegalArgumentException.class, () -> ledger.appendAll(List.of()));
+        List<TransferRecord> tooMany = new ArrayList<>();
+        for (int i = 0; i <= CassandraTransferLedger.MAX_BATCH; i++) {
+            tooMany.add(record(i));
+        }
+        assertThrows(IllegalArgumentException.class, () -> ledger.appendAll(tooMany));
+    }
+
+    @Test
+    void aSingleChainLedgerOfBefore_keepsVerifying_comesFirst_andIsNeverWrittenAgain() {
+        // the ledger as the single-chain gateway left it: partition = the region id, format version 1
+        CassandraTransferLedger.open(session, "gw_ledger_migrated", CassandraTransferLedger.localReplication(datacenter), LEDGER);
+        String previous = LedgerEncoding.GENESIS;
+        List<LedgerEntry> old = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            TransferRecord r = withMillis(record(i));
+            String hash = LedgerEncoding.hash(LedgerEncoding.SINGLE_CHAIN_VERSION, LEDGER, i, r, previous);
+            old.add(new LedgerEntry(LEDGER, i, r, previous, hash));
+            session.execute("INSERT INTO gw_ledger_migrated.transfer_ledger (ledger, sequence, format_version, kind, tenant, source_region,"
+                    + " source_jurisdiction, destination, source_decision_id, source_decision_sequence, payload_hash, cells, bytes, at,"
+                    + " export_id, sink, previous_hash, hash) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    LEDGER, (long) i, r.kind().name(), r.tenant(), r.sourceRegion().value(), r.sourceJurisdiction().code(), r.destination().code(),
+                    r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), r.at(), r.exportId().orElse(null),
+                    r.sink().orElse(null), previous, hash);
+            previous = hash;
+        }
+        CassandraTransferLedger ledger = ledger("gw_ledger_migrated", 4);
+        assertEquals(intact(LEDGER, 6), ledger.verify());
+        appendSequentially(ledger, 3);
+        assertEquals(new LedgerVerification(true, 9, 3, Optional.empty(), List.of(new LedgerVerification.Chain(LEDGER, true, 6, 6, Optional.empty()),
+                new LedgerVerification.Chain(CHAIN1, true, 3, 3, Optional.empty()))), ledger.verify());
+        List<LedgerEntry> all = ledger.read(1, 100);
+        assertEquals(old, all.subList(0, 6));
+        assertEquals(List.of(CHAIN1, CHAIN1, CHAIN1), all.subList(6, 9).stream().map(LedgerEntry::chain).toList());
+        assertEquals(List.of(1L, 2L, 3L), all.subList(6, 9).stream().map(LedgerEntry::sequence).toList());
+        // an edit in the old chain is still found, and named in that chain
+        session.execute("UPDATE gw_ledger_migrated.transfer_ledger SET bytes = 1 WHERE ledger = ? AND sequence = 4", LEDGER);
+        LedgerVerification v = ledger.verify();
+        assertFalse(v.intact());
+        assertEquals(new LedgerVerification.Break(LEDGER, 4, "HASH_MISMATCH", v.firstBreak().orElseThrow().detail()), v.firstBreak().orElseThrow());
+        assertTrue(v.chains().get(1).intact());
+    }
+
+    private static TransferRecord withMillis(TransferRecord r) {
+        return new TransferRecord(r.kind(), r.tenant(), r.sourceRegion(), r.sourceJurisdiction(), r.destination(), r.sourceDecisionId(),
+                r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), LedgerEncoding.storable(r.at()), r.exportId(), r.sink());
     }
 
     @Test
     void anEditedColumn_isAHashMismatch_atThatEntry() {
         CassandraTransferLedger ledger = ledger("gw_ledger_edited", 4);
         appendSequentially(ledger, 12);
-        session.execute("UPDATE gw_ledger_edited.transfer_ledger SET cells = 999 WHERE ledger = ? AND sequence = 7", LEDGER);
+        session.execute("UPDATE gw_ledger_edited.transfer_ledger SET cells = 999 WHERE ledger = ? AND sequence = 7", CHAIN1);
         LedgerVerification v = ledger.verify();
         assertFalse(v.intact());
         assertEquals(6, v.lastGood());
         LedgerVerification.Break b = v.firstBreak().orElseThrow();
         assertEquals(7, b.sequence());
+        assertEquals(CHAIN1, b.chain());
         assertEquals("HASH_MISMATCH", b.kind(), b.detail());
     }
 
@@ -139,9 +260,9 @@ class CassandraTransferLedgerIT {
         TransferRecord r = original.record();
         TransferRecord forged = new TransferRecord(r.kind(), r.tenant(), r.sourceRegion(), r.sourceJurisdiction(), r.destination(),
                 r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells() + 1, r.bytes(), r.at(), r.exportId(), r.sink());
-        String rehashed = LedgerEncoding.hash(LedgerEncoding.FORMAT_VERSION, 5, forged, original.previousHash());
+        String rehashed = LedgerEncoding.hash(LedgerEncoding.FORMAT_VERSION, CHAIN1, 5, forged, original.previousHash());
         session.execute("UPDATE gw_ledger_rehashed.transfer_ledger SET cells = ?, hash = ? WHERE ledger = ? AND sequence = 5",
-                forged.cells(), rehashed, LEDGER);
+                forged.cells(), rehashed, CHAIN1);
         LedgerVerification v = ledger.verify();
         assertEquals(5, v.lastGood(), v.toString());
         LedgerVerification.Break b = v.firstBreak().orElseThrow();
@@ -153,7 +274,7 @@ class CassandraTransferLedgerIT {
     void aDeletedRow_isASequenceGap_namingTheMissingEntry() {
         CassandraTransferLedger ledger = ledger("gw_ledger_deleted", 3);
         appendSequentially(ledger, 10);
-        session.execute("DELETE FROM gw_ledger_deleted.transfer_ledger WHERE ledger = ? AND sequence = 4", LEDGER);
+        session.execute("DELETE FROM gw_ledger_deleted.transfer_ledger WHERE ledger = ? AND sequence = 4", CHAIN1);
         LedgerVerification v = ledger.verify();
         assertEquals(3, v.lastGood());
         LedgerVerification.Break b = v.firstBreak().orElseThrow();
@@ -165,7 +286,7 @@ class CassandraTransferLedgerIT {
     void aRowEditedBeyondItsFormat_isUnreadable_notACrash() {
         CassandraTransferLedger ledger = ledger("gw_ledger_garbled", 500);
         appendSequentially(ledger, 3);
-        session.execute("UPDATE gw_ledger_garbled.transfer_ledger SET kind = 'STOLEN' WHERE ledger = ? AND sequence = 2", LEDGER);
+        session.execute("UPDATE gw_ledger_garbled.transfer_ledger SET kind = 'STOLEN' WHERE ledger = ? AND sequence = 2", CHAIN1);
         LedgerVerification.Break b = ledger.verify().firstBreak().orElseThrow();
         assertEquals(2, b.sequence());
         assertEquals("UNREADABLE", b.kind(), b.detail());
@@ -175,7 +296,7 @@ class CassandraTransferLedgerIT {
     @Test
     void paging_readsInOrder_andVerifyWalksEveryPage() {
         CassandraTransferLedger ledger = ledger("gw_ledger_paging", 7);
-        assertEquals(new LedgerVerification(true, 0, 0, Optional.empty()), ledger.verify());
+        assertEquals(new LedgerVerification(true, 0, 0, Optional.empty(), List.of()), ledger.verify());
         assertTrue(ledger.read(1, 10).isEmpty());
         appendSequentially(ledger, 30);
         List<LedgerEntry> page = ledger.read(11, 8);
@@ -184,7 +305,7 @@ class CassandraTransferLedgerIT {
         assertEquals(record(10), withUntruncatedTime(page.get(0).record(), record(10)));
         assertEquals(List.of(29L, 30L), ledger.read(29, 100).stream().map(LedgerEntry::sequence).toList());
         assertTrue(ledger.read(31, 5).isEmpty());
-        assertEquals(new LedgerVerification(true, 30, 30, Optional.empty()), ledger.verify());
+        assertEquals(intact(CHAIN1, 30), ledger.verify());
         assertThrows(IllegalArgumentException.class, () -> ledger.read(0, 5));
         assertThrows(IllegalArgumentException.class, () -> ledger.read(1, 0));
         assertThrows(IllegalArgumentException.class, () -> ledger.read(1, CassandraTransferLedger.MAX_READ + 1));

@@ -2,6 +2,7 @@ package io.meridian.gateway.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,57 +12,83 @@ import org.junit.jupiter.api.Test;
 /** The canonical encoding and the walk over entries, without a store; CassandraTransferLedgerIT does the same against Cassandra. */
 class ChainWalkTest {
 
+    private static final String CHAIN = "eu-central.1";
+    private static final int V = LedgerEncoding.FORMAT_VERSION;
+
     private static List<LedgerEntry> chain(int n) {
         List<LedgerEntry> entries = new ArrayList<>();
         String previous = LedgerEncoding.GENESIS;
         for (int i = 1; i <= n; i++) {
             TransferRecord r = CassandraTransferLedgerIT.record(i);
-            String hash = LedgerEncoding.hash(1, i, r, previous);
-            entries.add(new LedgerEntry(i, r, previous, hash));
+            String hash = LedgerEncoding.hash(V, CHAIN, i, r, previous);
+            entries.add(new LedgerEntry(CHAIN, i, r, previous, hash));
             previous = hash;
         }
         return entries;
     }
 
-    private static LedgerVerification walk(List<LedgerEntry> entries) {
-        ChainWalk w = new ChainWalk();
-        entries.forEach(e -> w.entry(1, e));
+    private static LedgerVerification.Chain walk(List<LedgerEntry> entries) {
+        ChainWalk w = new ChainWalk(CHAIN);
+        entries.forEach(e -> w.entry(V, e));
         return w.result();
     }
 
     @Test
     void theHash_coversEveryField_andTheEncodingIsUnambiguous() {
         TransferRecord r = CassandraTransferLedgerIT.record(3);
-        String h = LedgerEncoding.hash(1, 3, r, LedgerEncoding.GENESIS);
+        String h = LedgerEncoding.hash(V, CHAIN, 3, r, LedgerEncoding.GENESIS);
         assertEquals(64, h.length());
-        assertEquals(h, LedgerEncoding.hash(1, 3, r, LedgerEncoding.GENESIS));
-        assertNotEquals(h, LedgerEncoding.hash(1, 4, r, LedgerEncoding.GENESIS));
+        assertEquals(h, LedgerEncoding.hash(V, CHAIN, 3, r, LedgerEncoding.GENESIS));
+        assertNotEquals(h, LedgerEncoding.hash(V, CHAIN, 4, r, LedgerEncoding.GENESIS));
+        // the chain's name is hashed: an entry copied into another chain does not verify there
+        assertNotEquals(h, LedgerEncoding.hash(V, "eu-central.2", 3, r, LedgerEncoding.GENESIS));
         TransferRecord otherTenant = new TransferRecord(r.kind(), r.tenant() + "x", r.sourceRegion(), r.sourceJurisdiction(), r.destination(),
                 r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), r.at(), r.exportId(), r.sink());
-        assertNotEquals(h, LedgerEncoding.hash(1, 3, otherTenant, LedgerEncoding.GENESIS));
+        assertNotEquals(h, LedgerEncoding.hash(V, CHAIN, 3, otherTenant, LedgerEncoding.GENESIS));
         TransferRecord noSink = new TransferRecord(r.kind(), r.tenant(), r.sourceRegion(), r.sourceJurisdiction(), r.destination(),
                 r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), r.at(), r.exportId(), Optional.of(""));
-        assertNotEquals(h, LedgerEncoding.hash(1, 3, noSink, LedgerEncoding.GENESIS));
+        assertNotEquals(h, LedgerEncoding.hash(V, CHAIN, 3, noSink, LedgerEncoding.GENESIS));
+    }
+
+    @Test
+    void version1_theSingleChainFormat_ignoresTheChainName_andStaysDifferentFromVersion2() {
+        TransferRecord r = CassandraTransferLedgerIT.record(3);
+        String v1 = LedgerEncoding.hash(LedgerEncoding.SINGLE_CHAIN_VERSION, "eu-central", 3, r, LedgerEncoding.GENESIS);
+        assertEquals(v1, LedgerEncoding.hash(LedgerEncoding.SINGLE_CHAIN_VERSION, "anything", 3, r, LedgerEncoding.GENESIS));
+        assertNotEquals(v1, LedgerEncoding.hash(V, "eu-central", 3, r, LedgerEncoding.GENESIS));
+        assertThrows(IllegalArgumentException.class, () -> LedgerEncoding.hash(3, CHAIN, 3, r, LedgerEncoding.GENESIS));
+    }
+
+    @Test
+    void theLedgersResult_namesTheFirstBrokenChain_andCountsEveryChain() {
+        LedgerVerification.Chain good = new LedgerVerification.Chain("a", true, 4, 4, Optional.empty());
+        LedgerVerification.Break b = new LedgerVerification.Break("b", 3, "HASH_MISMATCH", "entry 3 ...");
+        LedgerVerification.Chain broken = new LedgerVerification.Chain("b", false, 3, 2, Optional.of(b));
+        LedgerVerification.Chain last = new LedgerVerification.Chain("c", true, 7, 7, Optional.empty());
+        assertEquals(new LedgerVerification(false, 14, 2, Optional.of(b), List.of(good, broken, last)),
+                LedgerVerification.of(List.of(good, broken, last)));
+        assertEquals(new LedgerVerification(true, 11, 7, Optional.empty(), List.of(good, last)), LedgerVerification.of(List.of(good, last)));
+        assertEquals(new LedgerVerification(true, 0, 0, Optional.empty(), List.of()), LedgerVerification.of(List.of()));
     }
 
     @Test
     void anIntactChain_verifies() {
-        assertEquals(new LedgerVerification(true, 5, 5, Optional.empty()), walk(chain(5)));
-        assertEquals(new LedgerVerification(true, 0, 0, Optional.empty()), walk(List.of()));
+        assertEquals(new LedgerVerification.Chain(CHAIN, true, 5, 5, Optional.empty()), walk(chain(5)));
+        assertEquals(new LedgerVerification.Chain(CHAIN, true, 0, 0, Optional.empty()), walk(List.of()));
     }
 
     @Test
     void eachKindOfBreak_isNamedAtTheRightEntry() {
         List<LedgerEntry> gap = new ArrayList<>(chain(5));
         gap.remove(2);
-        LedgerVerification v = walk(gap);
-        assertEquals(new LedgerVerification.Break(3, "SEQUENCE_GAP", "entry 3 is missing: the entry after 2 is 4"), v.firstBreak().orElseThrow());
+        LedgerVerification.Chain v = walk(gap);
+        assertEquals(new LedgerVerification.Break(CHAIN, 3, "SEQUENCE_GAP", "entry 3 is missing: the entry after 2 is 4"), v.firstBreak().orElseThrow());
         assertEquals(2, v.lastGood());
 
         List<LedgerEntry> edited = new ArrayList<>(chain(5));
         LedgerEntry e = edited.get(1);
         TransferRecord r = e.record();
-        edited.set(1, new LedgerEntry(2, new TransferRecord(r.kind(), r.tenant(), r.sourceRegion(), r.sourceJurisdiction(), r.destination(),
+        edited.set(1, new LedgerEntry(CHAIN, 2, new TransferRecord(r.kind(), r.tenant(), r.sourceRegion(), r.sourceJurisdiction(), r.destination(),
                 r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes() + 1, r.at(), r.exportId(), r.sink()),
                 e.previousHash(), e.hash()));
         assertEquals("HASH_MISMATCH", walk(edited).firstBreak().orElseThrow().kind());
@@ -69,8 +96,9 @@ class ChainWalkTest {
 
         List<LedgerEntry> rehashed = new ArrayList<>(edited);
         LedgerEntry forged = rehashed.get(1);
-        rehashed.set(1, new LedgerEntry(2, forged.record(), forged.previousHash(), LedgerEncoding.hash(1, 2, forged.record(), forged.previousHash())));
-        assertEquals(new LedgerVerification.Break(3, "PREVIOUS_HASH_MISMATCH", walk(rehashed).firstBreak().orElseThrow().detail()),
+        rehashed.set(1, new LedgerEntry(CHAIN, 2, forged.record(), forged.previousHash(),
+                LedgerEncoding.hash(V, CHAIN, 2, forged.record(), forged.previousHash())));
+        assertEquals(new LedgerVerification.Break(CHAIN, 3, "PREVIOUS_HASH_MISMATCH", walk(rehashed).firstBreak().orElseThrow().detail()),
                 walk(rehashed).firstBreak().orElseThrow());
         assertEquals(2, walk(rehashed).lastGood());
     }

@@ -101,7 +101,8 @@ public final class AuditRoutes extends RouteBuilder {
         ArrayNode list = body.putArray("entries");
         entries.forEach(e -> list.add(LedgerJson.entry(e)));
         if (entries.size() == limit) {
-            body.put("next", entries.get(entries.size() - 1).sequence() + 1);
+            // positions count over all chains (the ledger's stable order), not one chain's sequence numbers
+            body.put("next", from + entries.size());
         } else {
             body.putNull("next");
         }

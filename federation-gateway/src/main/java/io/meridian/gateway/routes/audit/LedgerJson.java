@@ -1,6 +1,7 @@
 package io.meridian.gateway.routes.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.gateway.ledger.LedgerEntry;
 import io.meridian.gateway.ledger.LedgerVerification;
@@ -14,10 +15,11 @@ public final class LedgerJson {
     private LedgerJson() {
     }
 
-    /** One entry: its place in the chain, every field of its record, and both hashes. */
+    /** One entry: its chain and place in it, every field of its record, and both hashes. */
     public static ObjectNode entry(LedgerEntry e) {
         TransferRecord r = e.record();
         ObjectNode o = JSON.createObjectNode();
+        o.put("chain", e.chain());
         o.put("sequence", e.sequence());
         o.put("kind", r.kind().name());
         o.put("tenant", r.tenant());
@@ -37,13 +39,26 @@ public final class LedgerJson {
         return o;
     }
 
-    /** {@code intact}, {@code entriesChecked}, {@code lastGood} and, on a break, {@code firstBreak}. */
+    /**
+     * {@code intact}, {@code entriesChecked}, {@code lastGood} and, on a break, {@code firstBreak} (with its chain), then
+     * {@code chains}: each chain's own result in the ledger's order.
+     */
     public static ObjectNode verification(LedgerVerification v) {
         ObjectNode o = JSON.createObjectNode();
         o.put("intact", v.intact());
         o.put("entriesChecked", v.entriesChecked());
         o.put("lastGood", v.lastGood());
-        v.firstBreak().ifPresent(b -> o.putObject("firstBreak").put("sequence", b.sequence()).put("kind", b.kind()).put("detail", b.detail()));
+        v.firstBreak().ifPresent(b -> breakJson(o.putObject("firstBreak"), b));
+        ArrayNode chains = o.putArray("chains");
+        for (LedgerVerification.Chain c : v.chains()) {
+            ObjectNode n = chains.addObject().put("chain", c.chain()).put("intact", c.intact()).put("entriesChecked", c.entriesChecked())
+                    .put("lastGood", c.lastGood());
+            c.firstBreak().ifPresent(b -> breakJson(n.putObject("firstBreak"), b));
+        }
         return o;
+    }
+
+    private static void breakJson(ObjectNode o, LedgerVerification.Break b) {
+        o.put("chain", b.chain()).put("sequence", b.sequence()).put("kind", b.kind()).put("detail", b.detail());
     }
 }
