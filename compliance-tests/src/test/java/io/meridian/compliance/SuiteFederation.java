@@ -102,14 +102,25 @@ final class SuiteFederation {
 
     /** The federation, started and seeded by the first caller of the run. */
     static synchronized SuiteFederation get(Federation federation, KeycloakService keycloak) throws Exception {
+        if (failure != null) {
+            // one failed start or seeding fails every class with its cause, rather than seeding again per class
+            throw new IllegalStateException("the suite's federation could not be started and seeded", failure);
+        }
         if (instance == null) {
             SuiteFederation s = new SuiteFederation(federation, keycloak);
-            s.startApps();
-            s.seed();
+            try {
+                s.startApps();
+                s.seed();
+            } catch (Exception | AssertionError e) {
+                failure = e;
+                throw e;
+            }
             instance = s;
         }
         return instance;
     }
+
+    private static Throwable failure;
 
     private void startApps() throws Exception {
         long t0 = System.nanoTime();

@@ -223,12 +223,17 @@ public final class Simulator {
         return run;
     }
 
-    /** One publishing run; its threads end by themselves at the deadline or the count. */
+    /**
+     * One publishing run; its threads end by themselves at the deadline or the count. The count is shared out equally
+     * over the devices (the first ones get one more when it does not divide), so each device sends a known number of
+     * messages whatever the threads' speed.
+     */
     public final class Run {
         private final List<SimDevice> devices;
         private final long intervalNanos;
         private final long deadlineNanos;
-        private final AtomicLong budget;
+        /** each device's share of the message budget: equal shares, the remainder to the first devices */
+        private final long[] quota;
         private final AtomicLong nextSlot;
         private final BiFunction<SimDevice, Long, byte[]> payloads;
         private final List<Thread> threads = new ArrayList<>();
@@ -239,7 +244,10 @@ public final class Simulator {
             this.intervalNanos = (long) (1e9 / rate);
             long now = System.nanoTime();
             this.deadlineNanos = now + duration.toNanos();
-            this.budget = new AtomicLong(maxMessages);
+            this.quota = new long[this.devices.size()];
+            for (int i = 0; i < quota.length; i++) {
+                quota[i] = maxMessages / quota.length + (i < maxMessages % quota.length ? 1 : 0);
+            }
             this.nextSlot = new AtomicLong(now);
             this.payloads = payloads;
         }
@@ -248,10 +256,12 @@ public final class Simulator {
             int n = Math.min(MAX_PUBLISHERS, devices.size());
             for (int t = 0; t < n; t++) {
                 List<SimDevice> share = new ArrayList<>();
+                List<Long> shareQuota = new ArrayList<>();
                 for (int i = t; i < devices.size(); i += n) {
                     share.add(devices.get(i));
+                    shareQuota.add(quota[i]);
                 }
-                Thread thread = daemon("sim-publish").newThread(() -> publishLoop(share));
+                Thread thread = daemon("sim-publish").newThread(() -> publishLoop(share, shareQuota.stream().mapToLong(Long::longValue).toArray()));
                 threads.add(thread);
                 thread.start();
             }
@@ -259,7 +269,7 @@ public final class Simulator {
 
         /** The next send time of the shared pace, or -1 when the run is over. */
         private long acquireSlot() {
-            if (stopped || budget.getAndDecrement() <= 0) {
+            if (stopped) {
                 return -1;
             }
             // one shared pace over every thread: each message takes the next slot, and an idle spell is not made up for
@@ -268,11 +278,16 @@ public final class Simulator {
             return slot >= deadlineNanos ? -1 : slot;
         }
 
-        private void publishLoop(List<SimDevice> share) {
+        private void publishLoop(List<SimDevice> share, long[] quota) {
             MqttSession[] sessions = new MqttSession[share.size()];
             long[] sent = new long[share.size()];
+            long left = java.util.Arrays.stream(quota).sum();
             try {
-                for (int i = 0; ; i = (i + 1) % share.size()) {
+                for (int i = 0; left > 0; i = (i + 1) % share.size()) {
+                    if (sent[i] >= quota[i]) {
+                        continue; // this device has had its share; the others of this thread go on
+                    }
+                    left--;
                     long slot = acquireSlot();
                     if (slot < 0) {
                         return;

@@ -31,6 +31,7 @@ class SimulatorPublishTest {
 
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
     private final List<String> connects = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Integer> perClient = new java.util.concurrent.ConcurrentHashMap<>();
     private ServerSocket server;
     private volatile int connackCode;
 
@@ -64,6 +65,7 @@ class SimulatorPublishTest {
         try (s) {
             DataInputStream in = new DataInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
+            String client = "?";
             while (true) {
                 int type = in.read();
                 if (type < 0) {
@@ -84,6 +86,7 @@ class SimulatorPublishTest {
                         p += 2 + len;
                     }
                     connects.add(String.join(" ", fields));
+                    client = fields[0];
                     out.write(new byte[] {0x20, 2, 0, (byte) connackCode});
                     if (connackCode != 0) {
                         return;
@@ -94,6 +97,7 @@ class SimulatorPublishTest {
                     int id = ((body[2 + topicLength] & 0xFF) << 8) | (body[3 + topicLength] & 0xFF);
                     String payload = new String(body, 4 + topicLength, body.length - 4 - topicLength, StandardCharsets.UTF_8);
                     received.add(topic + " " + payload);
+                    perClient.merge(client, 1, Integer::sum);
                     out.write(new byte[] {0x40, 2, (byte) (id >> 8), (byte) id});
                 } else if (type == 0xE0) {
                     return;
@@ -128,10 +132,13 @@ class SimulatorPublishTest {
         assertTrue(received.stream().allMatch(m -> m.startsWith("telemetry {\"temperature\": ")), received.toString());
         assertEquals(Set.of("sim-d1 d1@lampco pw-d1", "sim-d2 d2@lampco pw-d2", "sim-d3 d3@lampco pw-d3"), Set.copyOf(connects));
         assertEquals(3, connects.size(), "each device connects once and keeps its connection: " + connects);
+        // the budget is shared out equally, the remainder to the first devices
+        assertEquals(Map.of("sim-d1", 7, "sim-d2", 7, "sim-d3", 6), perClient);
         SimCounters.Counts eu = sim.counters().snapshot().get("eu-central");
         SimCounters.Counts us = sim.counters().snapshot().get("us-east");
         assertEquals(20, eu.acked() + us.acked());
-        assertTrue(eu.acked() >= 12 && us.acked() >= 6, sim.counters().snapshot().toString());
+        assertEquals(14, eu.acked(), sim.counters().snapshot().toString());
+        assertEquals(6, us.acked(), sim.counters().snapshot().toString());
         assertEquals(0, sim.counters().total().failed());
     }
 
