@@ -5,6 +5,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -76,6 +77,11 @@ public final class TokenValidator {
             claims = processor.process(token, null);
         } catch (ParseException e) {
             throw new InvalidTokenException("the bearer token is not a JWT");
+        } catch (RateLimitReachedException e) {
+            // an unknown key id made the key set be fetched again only moments ago and it was not there: the token's key
+            // is not the realm's. This is a refusal, not an outage, or anyone could make the service answer 503 for a
+            // while by sending tokens with made-up key ids (found by compliance-tests' ForgedRegionClaimIT).
+            throw new InvalidTokenException("the bearer token's signing key is not one of the realm's");
         } catch (KeySourceException e) {
             throw new IllegalStateException("the realm's signing keys cannot be fetched", e);
         } catch (BadJOSEException e) {

@@ -94,6 +94,37 @@ class TokenValidatorTest {
     }
 
     @Test
+    void tokensWithAnUnknownKeyId_areRefusedEveryTime_evenWhileTheKeySetMayNotBeFetchedAgain() throws Exception {
+        // the realm's key set served over HTTP, as Keycloak does, and counted
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer jwks = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] body = new JWKSet(realmKey.toPublicJWK()).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        jwks.createContext("/certs", exchange -> {
+            fetches.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        jwks.start();
+        try {
+            TokenValidator remote = new TokenValidator(java.net.URI.create("http://127.0.0.1:" + jwks.getAddress().getPort() + "/certs"), ISSUER,
+                    "meridian", Clock.fixed(NOW, ZoneOffset.UTC));
+            RSAKey attacker = new RSAKeyGenerator(2048).keyID("attacker").generate();
+            for (int i = 0; i < 3; i++) {
+                String forged = sign(claims().build(), attacker);
+                // the second and third come within the key source's refresh limit: still a refusal, never a 503
+                assertThrows(TokenValidator.InvalidTokenException.class, () -> remote.validate(forged), "attempt " + (i + 1));
+            }
+            assertEquals("catalog", remote.validate(sign(claims().build(), realmKey)).getStringClaim("azp"));
+            assertEquals(true, fetches.get() <= 3, "key set fetched " + fetches.get() + " times");
+        } finally {
+            jwks.stop(0);
+        }
+    }
+
+    @Test
     void notAJwt_isRefused() {
         assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate("abc.def"));
     }
