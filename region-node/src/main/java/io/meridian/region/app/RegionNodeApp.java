@@ -60,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
  * (see {@link NodeTracing}), {@code meridian.node.ordinal} (this node's
  * number in its region, 0 by default; it makes the adapters' command-routing ids, e.g. {@code eu-central-mqtt-0},
- * which must be unique among a region's live nodes and stable across restarts); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * which must be unique among a region's live nodes and stable across restarts); {@code meridian.catalog.url},
+ * {@code meridian.audit.dataCenters} and {@code meridian.audit.gatewayKeyspace} (the audit endpoints, see
+ * {@link #auditSettings}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
