@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *       their enrollment group's secret);</li>
  *   <li>everything under {@code /v1/tenants/{tenant}}: a {@code customer-admin} whose {@code tenant} claim is that
  *       tenant, or a federation gateway's service client (a client with a {@code region} claim);</li>
- *   <li>{@code GET /v1/regions}: any valid token of the realm.</li>
+ *   <li>{@code GET /v1/regions}: any valid token of the realm;</li>
+ *   <li>{@code POST /v1/audit/assignments}: a {@code compliance-officer}, or a service client with a {@code region} claim
+ *       (a region node forwards its auditor's token).</li>
  * </ul>
  * Tokens are Keycloak access tokens, checked by {@link TokenValidator} (signature by JWKS, issuer, expiry,
  * audience).
@@ -56,6 +58,7 @@ public final class CatalogApi extends AbstractVerticle {
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String PROBLEM_BASE = "https://meridian.example/problems/";
     static final String CUSTOMER_ADMIN = "customer-admin";
+    static final String COMPLIANCE_OFFICER = "compliance-officer";
     /** The largest request body the catalog reads. */
     static final long MAX_BODY = 64 * 1024;
 
@@ -167,6 +170,13 @@ public final class CatalogApi extends AbstractVerticle {
                     ctx.response().setStatusCode(204);
                     return null;
                 })));
+        router.post("/v1/audit/assignments").handler(ctx -> authorized(ctx, Optional.empty(), (claims, body) -> {
+            Optional<String> refusal = auditRefusal(claims);
+            if (refusal.isPresent()) {
+                throw new CatalogProblem(403, "Forbidden", refusal.get());
+            }
+            return service.assignments(object(body));
+        }));
         List<java.util.regex.Pattern> paths = router.getRoutes().stream().map(io.vertx.ext.web.Route::getPath).filter(Objects::nonNull).distinct()
                 .map(p -> java.util.regex.Pattern.compile(p.replaceAll(":[a-z]+", "[^/]+"))).toList();
         router.route().last().handler(ctx -> {
@@ -265,6 +275,19 @@ public final class CatalogApi extends AbstractVerticle {
             return Optional.of("a " + CUSTOMER_ADMIN + " may manage only its own tenant, not " + tenant);
         }
         return Optional.empty();
+    }
+
+    /** Why these claims may not ask for device assignments in bulk, if they may not: a compliance officer or a service client of a region. */
+    static Optional<String> auditRefusal(JWTClaimsSet claims) {
+        Map<String, Object> all = claims.getClaims();
+        if (all.get("region") != null) {
+            return Optional.empty();
+        }
+        Collection<?> roles = all.get("realm_access") instanceof Map<?, ?> access && access.get("roles") instanceof Collection<?> r ? r : List.of();
+        if (roles.contains(COMPLIANCE_OFFICER)) {
+            return Optional.empty();
+        }
+        return Optional.of("device assignments for an audit need the " + COMPLIANCE_OFFICER + " role or a gateway's or region's service client");
     }
 
     private void respond(RoutingContext ctx, Supplier<CompletionStage<?>> work, java.util.function.Consumer<String> outcome) {

@@ -328,6 +328,72 @@ public final class CatalogService {
         return chain;
     }
 
+    /** The most device ids one {@link #assignments} call takes. */
+    public static final int MAX_AUDIT_DEVICES = 1000;
+    /** Lookups in flight at once for one {@link #assignments} call: enough to hide the round trip, few enough to leave the driver room. */
+    private static final int AUDIT_LOOKUPS_IN_FLIGHT = 128;
+
+    /**
+     * Which region each of a tenant's devices is assigned to, for an audit of what a region stores: body
+     * {@code {"tenant": "t", "devices": ["d1", ...]}} (at most {@value #MAX_AUDIT_DEVICES} ids) to
+     * {@code {"tenant": "t", "assignments": {"d1": "eu-central", "d2": null}}}, null for a device the catalog does
+     * not know. The ids are hashed as at registration (every configured key is tried) and neither logged nor stored.
+     * Reads are {@code LOCAL_ONE}, as on the bootstrap path: an audit compares settled assignments, and a serial
+     * read per device would cost a Paxos round each. A PENDING claim names its region like an ACTIVE one, since a
+     * device being registered may already have been written to that region's registry.
+     *
+     * @return a stage failing with a 400 {@link CatalogProblem} naming the field when the body is malformed
+     */
+    public CompletionStage<JsonObject> assignments(JsonObject body) {
+        Object tenant = body.getValue("tenant");
+        if (!(tenant instanceof String tenantId) || tenantId.isBlank()) {
+            return CompletableFuture.failedFuture(CatalogProblem.badRequest("/tenant", "tenant must be a non-empty string, was " + tenant));
+        }
+        Object devices = body.getValue("devices");
+        if (!(devices instanceof JsonArray list)) {
+            return CompletableFuture.failedFuture(CatalogProblem.badRequest("/devices", "devices must be an array of device ids"));
+        }
+        if (list.size() > MAX_AUDIT_DEVICES) {
+            return CompletableFuture.failedFuture(CatalogProblem.badRequest("/devices", "devices must hold at most " + MAX_AUDIT_DEVICES
+                    + " ids, was " + list.size()));
+        }
+        for (String field : body.fieldNames()) {
+            if (!field.equals("tenant") && !field.equals("devices")) {
+                return CompletableFuture.failedFuture(CatalogProblem.badRequest("/" + field, "unknown field " + field
+                        + "; the body has tenant and devices"));
+            }
+        }
+        List<String> ids = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.getValue(i) instanceof String id) || id.isEmpty()) {
+                // the message names the position, never a value: it may be a device id
+                return CompletableFuture.failedFuture(CatalogProblem.badRequest("/devices/" + i, "device ids must be non-empty strings"));
+            }
+            ids.add(id);
+        }
+        java.util.Map<String, Optional<String>> found = new java.util.concurrent.ConcurrentHashMap<>();
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        for (int from = 0; from < ids.size(); from += AUDIT_LOOKUPS_IN_FLIGHT) {
+            List<String> slice = ids.subList(from, Math.min(ids.size(), from + AUDIT_LOOKUPS_IN_FLIGHT));
+            chain = chain.thenCompose(v -> CompletableFuture.allOf(slice.stream().distinct()
+                    .map(id -> assignedRegion(tenantId, id).thenAccept(r -> found.put(id, r)).toCompletableFuture())
+                    .toArray(CompletableFuture[]::new)));
+        }
+        return chain.thenApply(v -> {
+            JsonObject assignments = new JsonObject();
+            ids.forEach(id -> assignments.put(id, found.get(id).orElse(null)));
+            return new JsonObject().put("tenant", tenantId).put("assignments", assignments);
+        });
+    }
+
+    private CompletionStage<Optional<String>> assignedRegion(String tenantId, String deviceId) {
+        CompletionStage<Optional<Assignment>> chain = CompletableFuture.completedFuture(Optional.empty());
+        for (String key : keys.candidates(tenantId, deviceId)) {
+            chain = chain.thenCompose(f -> f.isPresent() ? CompletableFuture.completedFuture(f) : store.assignmentFast(key));
+        }
+        return chain.thenApply(a -> a.map(Assignment::region));
+    }
+
     /** A device's assignment, for its tenant's administrators. */
     public CompletionStage<JsonObject> device(String tenantId, String deviceId) {
         return tenant(tenantId).thenCompose(t -> existing(tenantId, deviceId)).thenApply(found -> {

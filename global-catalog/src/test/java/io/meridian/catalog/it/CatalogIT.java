@@ -478,6 +478,57 @@ class CatalogIT {
         assertEquals(List.of(), found, "device ids found in the catalog's tables");
     }
 
+    @Test
+    @Order(11)
+    void auditAssignments_nameEachDevicesRegion_nullForUnknown_onlyForAuditors() throws Exception {
+        // devices of the 300 registered above, in three different regions as the catalog itself answers one by one
+        List<String> known = List.of("lamp-de-0", "lamp-za-150", "lamp-us-299");
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (String id : known) {
+            HttpResponse<String> one = http.send("GET", rig.uri("/v1/tenants/" + LAMPCO + "/devices/" + id), lampAdmin, null);
+            assertEquals(200, one.statusCode(), one.body());
+            expected.put(id, new JsonObject(one.body()).getString("region"));
+        }
+        assertEquals(3, Set.copyOf(expected.values()).size(), "three devices of three regions: " + expected);
+        String auditor = http.userToken(keycloak, MeridianRealm.AUDITOR);
+        JsonArray ask = new JsonArray(new ArrayList<>(known)).add("never-registered-7");
+        for (String token : List.of(auditor, http.gatewayToken(keycloak, "af-south"))) {
+            HttpResponse<String> r = http.send("POST", rig.uri("/v1/audit/assignments"), token,
+                    new JsonObject().put("tenant", LAMPCO).put("devices", ask).encode());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonObject body = new JsonObject(r.body());
+            assertEquals(LAMPCO, body.getString("tenant"));
+            JsonObject assignments = body.getJsonObject("assignments");
+            expected.forEach((id, region) -> assertEquals(region, assignments.getString(id), id));
+            assertTrue(assignments.containsKey("never-registered-7") && assignments.getValue("never-registered-7") == null, r.body());
+            assertEquals(4, assignments.size());
+        }
+        // the same device under another tenant is another device: unknown there
+        HttpResponse<String> other = http.send("POST", rig.uri("/v1/audit/assignments"), auditor,
+                new JsonObject().put("tenant", CAREHOME).put("devices", new JsonArray().add("lamp-de-0")).encode());
+        assertEquals(200, other.statusCode(), other.body());
+        assertEquals(null, new JsonObject(other.body()).getJsonObject("assignments").getValue("lamp-de-0"));
+
+        assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), lampAdmin, "{\"tenant\":\"lampco\",\"devices\":[\"lamp-de-0\"]}"),
+                403, "compliance-officer");
+        assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), null, "{}"), 401, "bearer token");
+        JsonArray tooMany = new JsonArray();
+        for (int i = 0; i < 1001; i++) {
+            tooMany.add("d" + i);
+        }
+        JsonObject p = assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), auditor,
+                new JsonObject().put("tenant", LAMPCO).put("devices", tooMany).encode()), 400, "at most 1000 ids, was 1001");
+        assertEquals("/devices", p.getString("pointer"));
+        assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), auditor, "{\"tenant\": "), 400, "not JSON");
+        assertEquals("/tenant", assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), auditor, "{\"devices\":[]}"), 400, "tenant")
+                .getString("pointer"));
+        assertEquals("/devices/1", assertProblem(http.send("POST", rig.uri("/v1/audit/assignments"), auditor,
+                "{\"tenant\":\"lampco\",\"devices\":[\"a\",7]}"), 400, "non-empty strings").getString("pointer"));
+        // the OpenAPI document describes the route
+        JsonObject doc = new JsonObject(http.send("GET", rig.uri("/v1/openapi.json"), null, null).body());
+        assertTrue(doc.getJsonObject("paths").getJsonObject("/v1/audit/assignments").containsKey("post"), "documented");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private HttpResponse<String> register(String tenant, String token, String device, JsonObject location) throws Exception {

@@ -90,6 +90,8 @@ public final class RegionNodeProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.http.tlsPort=" + settings.httpsPort());
         cmd.add("-Dmeridian.management.port=" + settings.managementPort());
         cmd.add("-Dmeridian.dataApi.port=" + settings.dataApiPort());
+        // the catalog starts after the nodes; its port is the federation's either way, so the node's storage audit finds it
+        cmd.add("-Dmeridian.catalog.url=http://127.0.0.1:" + context.port("catalog.http", context.configs().localServices().catalog()) + "/v1");
         Map<String, String> env = new LinkedHashMap<>();
         Optional<Map<String, String>> s3 = context.readyIfAny(io.meridian.local.aws.S3MockService.NAME);
         if (s3.isPresent()) {

@@ -12,6 +12,10 @@ import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
 import io.meridian.policy.model.TenantResidencyPolicy;
 import io.meridian.auth.TokenValidator;
+import io.meridian.region.audit.CatalogAssignments;
+import io.meridian.region.audit.ReleaseAudit;
+import io.meridian.region.audit.ReleaseStore;
+import io.meridian.region.audit.StorageAudit;
 import io.meridian.region.egress.CassandraDecisionLog;
 import io.meridian.region.egress.EgressGate;
 import io.meridian.region.egress.TenantExportPolicy;
@@ -100,6 +104,21 @@ public final class RegionDataApi {
         }
     }
 
+    /**
+     * The region's side of the residency audit.
+     *
+     * @param releases     where each aggregate release is recorded before it leaves
+     * @param releaseAudit check 4 over the decision log
+     * @param storageAudit checks 1 and 5
+     */
+    public record Audit(ReleaseStore releases, ReleaseAudit releaseAudit, StorageAudit storageAudit) {
+        public Audit {
+            Objects.requireNonNull(releases, "releases must not be null");
+            Objects.requireNonNull(releaseAudit, "releaseAudit must not be null");
+            Objects.requireNonNull(storageAudit, "storageAudit must not be null");
+        }
+    }
+
     /** The region's device registry as the API sees it. */
     public interface Devices {
         /** The device's management document, empty when the device is not registered in this region. */
@@ -121,8 +140,9 @@ public final class RegionDataApi {
      */
     public record Backends(TokenValidator tokens, EgressGate gate, RawStore raw, LatestState state, AggregateReader aggregates,
             Function<String, Future<Optional<JsonObject>>> tenantDocuments, Clock clock, Devices devices, NorthboundCommands commands,
-            OpenTelemetry telemetry) {
+            OpenTelemetry telemetry, Audit audit) {
         public Backends {
+            Objects.requireNonNull(audit, "audit must not be null");
             Objects.requireNonNull(devices, "devices must not be null");
             Objects.requireNonNull(commands, "commands must not be null");
             Objects.requireNonNull(telemetry, "telemetry must not be null");
@@ -221,6 +241,8 @@ public final class RegionDataApi {
             router.get("/v1/tenants/:tenant/aggregates").handler(ctx -> authenticated(ctx, c -> aggregates(ctx, c)));
             router.get("/v1/decisions").handler(ctx -> authenticated(ctx, c -> decisions(ctx, c)));
             router.get("/v1/decisions/verify").handler(ctx -> authenticated(ctx, c -> verify(ctx, c)));
+            router.get("/v1/audit/storage").handler(ctx -> authenticated(ctx, c -> auditStorage(ctx, c)));
+            router.get("/v1/audit/releases").handler(ctx -> authenticated(ctx, c -> auditReleases(ctx, c)));
             router.route().last().handler(ctx -> problem(ctx, new Problem(404, "not-found",
                     ctx.request().method() + " " + ctx.request().path() + " is not an operation of the region data API; see /v1/openapi.json",
                     Map.of())));
@@ -308,6 +330,7 @@ public final class RegionDataApi {
                 case 405 -> "Method Not Allowed";
                 case 413 -> "Content Too Large";
                 case 451 -> "Unavailable For Legal Reasons";
+                case 502 -> "Bad Gateway";
                 case 503 -> "Service Unavailable";
                 case 504 -> "Gateway Timeout";
                 default -> "Internal Server Error";
@@ -693,6 +716,9 @@ public final class RegionDataApi {
             });
             Decision d = outcome.decision();
             DecisionRecord record = outcome.record().orElseThrow();
+            if (outcome.payload().isPresent() && !d.released().isEmpty()) {
+                recordRelease(record, tenant, metric, resolution, from, to, group, merge, outcome.payload().get(), policy);
+            }
             JsonObject decision = new JsonObject().put("id", d.id().toString()).put("sequence", record.sequence())
                     .put("outcome", d.outcome().name()).put("rules", new JsonArray(d.ruleIds()))
                     .put("suppressedCells", d.suppressed().size()).put("releasedCells", d.released().size())
@@ -712,6 +738,50 @@ public final class RegionDataApi {
                     .put("decision", decision);
             String prefix = head.encode();
             return prefix.substring(0, prefix.length() - 1) + ",\"cells\":" + released + "}";
+        }
+
+        /**
+         * Stores what a release lets out, in the region, before it leaves; when that fails nothing leaves. The decision is
+         * already in the log by then, so the 503 names it: the audit will show it as a release without a record.
+         */
+        private void recordRelease(DecisionRecord record, String tenant, String metric, Duration resolution, Instant from, Instant to,
+                Optional<String> group, boolean merge, byte[] payload, TenantResidencyPolicy policy) {
+            try {
+                b.audit().releases().record(new ReleaseStore.Release(record.decisionId(), record.time(), tenant, metric, resolution, from, to,
+                        group, merge, payload, record.payloadHash().orElseThrow(), record.policyRevision(), record.tenantPolicyFingerprint()),
+                        b.gate().policy().rules(), policy);
+            } catch (RuntimeException e) {
+                LOG.warn("release of decision {} (sequence {}) not recorded, so not sent", record.decisionId(), record.sequence(), e);
+                throw new Problem(503, "release-not-recorded", "decision " + record.decisionId() + " (sequence " + record.sequence()
+                        + ") was logged, but what it releases could not be recorded in the region, so nothing was released; ask again later",
+                        Map.of("decisionId", record.decisionId().toString(), "decisionSequence", record.sequence()));
+            }
+        }
+
+        /** {@code GET /v1/audit/storage}: checks 1 and 5, with the caller's token forwarded to the catalog. */
+        private Object auditStorage(RoutingContext ctx, Caller caller) {
+            requireAuditor(caller);
+            String token = ctx.request().getHeader("Authorization").substring(7).trim();
+            try {
+                return b.audit().storageAudit().run(token);
+            } catch (CatalogAssignments.Unavailable e) {
+                LOG.warn("storage audit could not ask the catalog: {}", e.getMessage());
+                throw new Problem(502, "catalog-unavailable", "the storage check needs the global catalog's device assignments: "
+                        + e.getMessage(), Map.of("upstream", "catalog"));
+            }
+        }
+
+        /** {@code GET /v1/audit/releases}: check 4 over one page of the decision log. */
+        private Object auditReleases(RoutingContext ctx, Caller caller) {
+            requireAuditor(caller);
+            long fromSequence = longParam(ctx, "fromSequence", 1, 1, Long.MAX_VALUE);
+            int limit = integer(ctx, "limit", 500, 1, ReleaseAudit.MAX_LIMIT);
+            Optional<Instant> from = instant(ctx, "from");
+            Optional<Instant> to = instant(ctx, "to");
+            if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
+                throw Problem.badRequest("from must be before to, was from=" + from.get() + " to=" + to.get());
+            }
+            return b.audit().releaseAudit().page(fromSequence, limit, from, to);
         }
 
         private EgressGate.Requester requester(RoutingContext ctx, Caller caller) {
@@ -793,7 +863,7 @@ public final class RegionDataApi {
 
         private static void requireAuditor(Caller caller) {
             if (!caller.mayAudit()) {
-                throw new Problem(403, "forbidden", "the decision log needs the " + Caller.COMPLIANCE_OFFICER
+                throw new Problem(403, "forbidden", "the decision log and the audit need the " + Caller.COMPLIANCE_OFFICER
                         + " role or a gateway's service client", Map.of());
             }
         }

@@ -22,6 +22,13 @@ import io.meridian.region.command.NorthboundCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Vertx;
+import io.meridian.region.audit.CatalogAssignments;
+import io.meridian.region.audit.ReleaseAudit;
+import io.meridian.region.audit.ReleaseStore;
+import io.meridian.region.audit.StorageAudit;
+import io.meridian.regions.RegionConfigs;
+import java.net.URI;
+import java.util.Set;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,12 +139,61 @@ public final class DataPlane implements AutoCloseable {
      */
     public static DataPlane start(Vertx vertx, Config config, CqlSession session, AdapterRegistryClients registry, PolicyRules rules,
             TokenValidator tokens, MeterRegistry meters, OpenTelemetry telemetry) throws Exception {
+        return start(vertx, config, AuditSettings.local(config, RegionConfigs.loadDefault()), session, registry, rules, tokens, meters, telemetry);
+    }
+
+    /**
+     * Where the region's audit looks: the registry's keyspace, the gateway's, this region's data centres and the catalog.
+     *
+     * @param defaultRetention the retention of a tenant without its own, for the release check's "expired"
+     */
+    public record AuditSettings(String registryKeyspace, String archiveKeyspace, String gatewayKeyspace, Set<String> dataCenters, URI catalogApi,
+            Duration catalogTimeout, Duration defaultRetention) {
+        public AuditSettings {
+            Objects.requireNonNull(registryKeyspace, "registryKeyspace must not be null");
+            Objects.requireNonNull(archiveKeyspace, "archiveKeyspace must not be null");
+            Objects.requireNonNull(gatewayKeyspace, "gatewayKeyspace must not be null");
+            dataCenters = Set.copyOf(dataCenters);
+            Objects.requireNonNull(catalogApi, "catalogApi must not be null");
+            Objects.requireNonNull(catalogTimeout, "catalogTimeout must not be null");
+            Objects.requireNonNull(defaultRetention, "defaultRetention must not be null");
+        }
+
+        /** The defaults of one machine: registry {@code meridian_registry}, DC {@code datacenter1}, the catalog at its local-services port. */
+        public static AuditSettings local(Config config, RegionConfigs configs) {
+            return new AuditSettings("meridian_registry", config.dataKeyspace(), "meridian_gateway", Set.of("datacenter1"),
+                    URI.create("http://127.0.0.1:" + configs.localServices().catalog() + "/v1"), Duration.ofSeconds(30),
+                    configs.tenantDefaults().retention());
+        }
+
+        public AuditSettings withCatalog(URI api) {
+            return new AuditSettings(registryKeyspace, archiveKeyspace, gatewayKeyspace, dataCenters, api, catalogTimeout, defaultRetention);
+        }
+
+        public Map<String, Object> describe() {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("audit.registryKeyspace", registryKeyspace);
+            d.put("audit.archiveKeyspace", archiveKeyspace);
+            d.put("audit.gatewayKeyspace", gatewayKeyspace);
+            d.put("audit.dataCenters", new java.util.TreeSet<>(dataCenters));
+            d.put("audit.catalog", catalogApi);
+            return d;
+        }
+    }
+
+    /**
+     * As {@link #start(Vertx, Config, CqlSession, AdapterRegistryClients, PolicyRules, TokenValidator, MeterRegistry, OpenTelemetry)},
+     * with the audit's settings.
+     */
+    public static DataPlane start(Vertx vertx, Config config, AuditSettings audit, CqlSession session, AdapterRegistryClients registry,
+            PolicyRules rules, TokenValidator tokens, MeterRegistry meters, OpenTelemetry telemetry) throws Exception {
         RawStore raw = RawStore.open(session, config.dataKeyspace(), config.replication());
         IngestAggregation aggregation = new IngestAggregation(AggregateStore.open(session, config.dataKeyspace(), config.replication()),
                 config.aggregates(), meters);
         RegionId region = RegionId.of(config.regionId());
         CassandraDecisionLog log = CassandraDecisionLog.open(session, config.egressKeyspace(), config.replication(), region);
         EgressGate gate = new EgressGate(region, ResidencyPolicy.of(rules), log, meters);
+        ReleaseStore releases = ReleaseStore.open(session, config.egressKeyspace());
         LatestState state = LatestState.start(config.regionId(), config.stateExpiry(), config.stateMaxDevices());
         IngestConsumer ingest = null;
         NorthboundCommands commands = null;
@@ -147,8 +203,14 @@ public final class DataPlane implements AutoCloseable {
             listeners.add(aggregation);
             listeners.add(batch -> state.applyAll(batch.stream().map(IngestConsumer.Ingested::row).toList()));
             ingest = IngestConsumer.start(config.ingest(), raw, directory(registry), listeners, meters);
+            StorageAudit storage = new StorageAudit(new StorageAudit.Settings(region, config.dataKeyspace(), audit.archiveKeyspace(),
+                    audit.registryKeyspace(), config.egressKeyspace(), audit.gatewayKeyspace(), audit.dataCenters()), session, state,
+                    CatalogAssignments.http(audit.catalogApi(), audit.catalogTimeout()), Clock.systemUTC());
+            ReleaseAudit releaseAudit = new ReleaseAudit(region, log, releases, aggregation, tenant -> retention(registry, tenant,
+                    audit.defaultRetention()), Clock.systemUTC());
             RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregation,
-                    registry::tenantDocument, Clock.systemUTC(), devices(registry), commands, telemetry))
+                    registry::tenantDocument, Clock.systemUTC(), devices(registry), commands, telemetry,
+                    new RegionDataApi.Audit(releases, releaseAudit, storage)))
                     .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
             return new DataPlane(raw, state, ingest, gate, api, commands);
         } catch (Exception | Error e) {
@@ -178,6 +240,16 @@ public final class DataPlane implements AutoCloseable {
                 return java.util.Optional.of(e.getMessage());
             }
         };
+    }
+
+    /** A tenant's raw retention from its settings in the registry; the default when it has none or they cannot be read. */
+    private static Duration retention(AdapterRegistryClients registry, String tenant, Duration fallback) {
+        try {
+            return registry.tenantDocument(tenant).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .map(doc -> TenantDataSettings.fromTenant(doc, fallback).retention()).orElse(fallback);
+        } catch (Exception e) {
+            return fallback;
+        }
     }
 
     private static RegionDataApi.Devices devices(AdapterRegistryClients registry) {

@@ -60,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * ({@code off} or a ratio, default 0.01), {@code meridian.tracing.otlp.endpoint}, {@code meridian.tracing.exporterInRegion}
  * (see {@link NodeTracing}), {@code meridian.node.ordinal} (this node's
  * number in its region, 0 by default; it makes the adapters' command-routing ids, e.g. {@code eu-central-mqtt-0},
- * which must be unique among a region's live nodes and stable across restarts); {@code MERIDIAN_CASSANDRA_USERNAME}
+ * which must be unique among a region's live nodes and stable across restarts); {@code meridian.catalog.url},
+ * {@code meridian.audit.dataCenters} and {@code meridian.audit.gatewayKeyspace} (the audit endpoints, see
+ * {@link #auditSettings}); {@code MERIDIAN_CASSANDRA_USERNAME}
  * and {@code MERIDIAN_CASSANDRA_PASSWORD} from the environment.
  */
 public final class RegionNodeApp {
@@ -163,7 +165,9 @@ public final class RegionNodeApp {
         dataConfig.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
         DataPlane data;
         try {
-            data = DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), configs.policyRules(),
+            DataPlane.AuditSettings audit = auditSettings(configs, dataConfig, config, archiveConfig);
+            audit.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
+            data = DataPlane.start(vertx, dataConfig, audit, registry.session(), registry.adapterClients(), configs.policyRules(),
                     new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters,
                     tracing.openTelemetry());
         } catch (Exception e) {
@@ -320,6 +324,37 @@ public final class RegionNodeApp {
                 Map.of("class", "SimpleStrategy", "replication_factor", intProperty("meridian.registry.replicationFactor", 1)), ingest, d.api(),
                 expiry, Long.parseLong(System.getProperty("meridian.latestState.maxDevices", String.valueOf(d.stateMaxDevices()))),
                 d.aggregates().withGrace(durationProperty("meridian.aggregates.grace", d.aggregates().grace())));
+    }
+
+    /**
+     * Where the region's audit looks: the catalog at {@code meridian.catalog.url} (default: the local-services port), this
+     * region's data centres {@code meridian.audit.dataCenters} (comma-separated; default the Cassandra local data centre)
+     * and the gateway's keyspace {@code meridian.audit.gatewayKeyspace} (default {@code meridian_gateway}).
+     */
+    static DataPlane.AuditSettings auditSettings(RegionConfigs configs, DataPlane.Config data, RegistryConfig registry, ArchiveConfig archive) {
+        DataPlane.AuditSettings d = DataPlane.AuditSettings.local(data, configs);
+        String dcs = System.getProperty("meridian.audit.dataCenters", registry.localDatacenter());
+        java.util.Set<String> dataCenters = new java.util.TreeSet<>();
+        for (String dc : dcs.split(",")) {
+            if (!dc.isBlank()) {
+                dataCenters.add(dc.trim());
+            }
+        }
+        if (dataCenters.isEmpty()) {
+            throw new IllegalArgumentException("meridian.audit.dataCenters must name at least one data centre, was '" + dcs + "'");
+        }
+        URI catalog;
+        String url = System.getProperty("meridian.catalog.url", d.catalogApi().toString());
+        try {
+            catalog = URI.create(url);
+            if (catalog.getScheme() == null || catalog.getHost() == null) {
+                throw new IllegalArgumentException("no scheme or host");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("meridian.catalog.url must be an http(s) URL such as http://127.0.0.1:18090/v1, was " + url);
+        }
+        return new DataPlane.AuditSettings(registry.keyspace(), archive.keyspace(), System.getProperty("meridian.audit.gatewayKeyspace",
+                d.gatewayKeyspace()), dataCenters, catalog, d.catalogTimeout(), d.defaultRetention());
     }
 
     /** The region's Kafka: its file's local port, overridden by {@code meridian.kafka.bootstrap}. */

@@ -129,4 +129,14 @@ public final class LatestState implements AutoCloseable {
     public void close() {
         manager.stop();
     }
+    /**
+     * Calls {@code each} with the tenant and device of every entry held, for the audit's storage check. The cache is
+     * node-local, so this sees exactly what this node holds; entries may expire while it runs.
+     */
+    public void forEachDevice(java.util.function.BiConsumer<String, String> each) {
+        try (var keys = cache.keySet().stream()) {
+            keys.forEach(k -> each.accept(k.tenantId(), k.deviceId()));
+        }
+    }
+
 }
