@@ -83,7 +83,7 @@ public final class AuditEngine {
         Instant started = clock.instant();
         Findings findings = new Findings();
         List<String> gateways = targets.gateways().keySet().stream().sorted().toList();
-        int total = scope.regions().size() * 3 + gateways.size() + 2;
+        int total = scope.regions().size() * 3 + gateways.size() + 3; // + infrastructure, reconciliation, report
         AtomicInteger done = new AtomicInteger();
 
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(MAX_PARALLEL, total), r -> {
