@@ -3,6 +3,9 @@ package io.meridian.gateway.app;
 import io.meridian.auth.TokenValidator;
 import io.meridian.gateway.aggregates.AggregatesRoutes;
 import io.meridian.gateway.aggregates.FederatedAggregates;
+import io.meridian.gateway.audit.AuditRunner;
+import io.meridian.gateway.audit.AuditRuns;
+import io.meridian.gateway.audit.InMemoryAuditRuns;
 import io.meridian.gateway.client.ClientToken;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.export.ExportBackends;
@@ -12,10 +15,12 @@ import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.ProblemRouteConfiguration;
 import io.meridian.gateway.problem.UnmatchedRequests;
 import io.meridian.gateway.routes.audit.AuditRoutes;
+import io.meridian.gateway.routes.audit.AuditRunsRoutes;
 import io.meridian.gateway.routes.devices.DevicesRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
 import io.meridian.gateway.tracing.GatewayTracing;
+import io.meridian.regions.RegionConfigs;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,15 +53,17 @@ public final class Gateway implements AutoCloseable {
     private final ExportRoutes exports;
     private final AggregatesRoutes aggregates;
     private final GatewayTracing tracing;
+    private final AuditRunner audits;
 
     private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, ExportRoutes exports,
-            AggregatesRoutes aggregates, GatewayTracing tracing) {
+            AggregatesRoutes aggregates, GatewayTracing tracing, AuditRunner audits) {
         this.config = config;
         this.camel = camel;
         this.server = server;
         this.exports = exports;
         this.aggregates = aggregates;
         this.tracing = tracing;
+        this.audits = audits;
     }
 
     /** As {@link #start(GatewayConfig, TokenValidator, Clock, TransferLedger, Optional)} without export backends: export answers 503. */
@@ -84,7 +91,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
             Optional<ExportBackends> exports, GatewayTracing tracing) throws Exception {
         Objects.requireNonNull(exports, "exports must not be null");
-        return start(config, tokens, clock, ledger, own -> exports, tracing);
+        return start(config, tokens, clock, ledger, own -> exports, tracing, new InMemoryAuditRuns());
     }
 
     /**
@@ -93,20 +100,30 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
             ExportSchedules schedules) throws Exception {
+        return start(config, tokens, clock, ledger, schedules, new InMemoryAuditRuns());
+    }
+
+    /** As above, with the store audit runs are kept in ({@link GatewayApp}: Cassandra, so that runs survive a restart). */
+    public static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
+            ExportSchedules schedules, AuditRuns runs) throws Exception {
         Objects.requireNonNull(schedules, "schedules must not be null");
         Objects.requireNonNull(config, "config must not be null");
-        return start(config, tokens, clock, ledger, own -> Optional.of(new ExportBackends(own, schedules)), GatewayTracing.create(config));
+        Objects.requireNonNull(runs, "runs must not be null");
+        return start(config, tokens, clock, ledger, own -> Optional.of(new ExportBackends(own, schedules)), GatewayTracing.create(config), runs);
     }
 
     private static Gateway start(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger,
-            Function<FederatedAggregates, Optional<ExportBackends>> exportsFor, GatewayTracing tracing) throws Exception {
+            Function<FederatedAggregates, Optional<ExportBackends>> exportsFor, GatewayTracing tracing, AuditRuns runs) throws Exception {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(tracing, "tracing must not be null");
         Objects.requireNonNull(ledger, "ledger must not be null");
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(clock, "clock must not be null");
-        RegionClient regionClient = new RegionClient(config, new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
-                config.catalogTimeout(), clock, RegionClient.httpClient(config)), RegionClient.httpClient(config));
+        ClientToken clientToken = new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(), config.catalogTimeout(), clock,
+                RegionClient.httpClient(config));
+        RegionClient regionClient = new RegionClient(config, clientToken, RegionClient.httpClient(config));
+        // audit runs call regions and gateways with the gateway's own token, so that a run outlives the caller's
+        AuditRunner audits = new AuditRunner(config, RegionConfigs.loadDefault(), runs, clientToken, clock);
 
         DefaultCamelContext camel = new DefaultCamelContext();
         camel.getCamelContextExtension().setName("federation-gateway-" + config.region().value());
@@ -127,6 +144,7 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
             camel.addRoutes(new DevicesRoutes(config, tokens, clock, tracing));
             camel.addRoutes(new AuditRoutes(config, tokens, ledger, regionClient));
+            camel.addRoutes(new AuditRunsRoutes(tokens, audits));
             camel.addRoutes(exportRoutes);
             camel.addRoutes(aggregates);
             camel.start();
@@ -135,9 +153,10 @@ public final class Gateway implements AutoCloseable {
         } catch (Exception | Error e) {
             camel.close();
             tracing.close();
+            audits.close();
             throw e;
         }
-        Gateway gateway = new Gateway(config, camel, server, exportRoutes, aggregates, tracing);
+        Gateway gateway = new Gateway(config, camel, server, exportRoutes, aggregates, tracing, audits);
         LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
                 GatewayConfig.BIND_HOST, gateway.port());
         return gateway;
@@ -170,6 +189,7 @@ public final class Gateway implements AutoCloseable {
     /** Stops the routes and the HTTP server, and releases the Vert.x instance the server created. */
     @Override
     public void close() {
+        audits.close();
         camel.stop();
         tracing.close();
     }

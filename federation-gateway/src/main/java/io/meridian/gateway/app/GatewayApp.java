@@ -2,6 +2,7 @@ package io.meridian.gateway.app;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.meridian.auth.TokenValidator;
+import io.meridian.gateway.audit.CassandraAuditRuns;
 import io.meridian.gateway.export.CassandraExportSchedules;
 import io.meridian.gateway.ledger.CassandraTransferLedger;
 import java.net.InetSocketAddress;
@@ -51,7 +52,8 @@ public final class GatewayApp {
                     CassandraTransferLedger.localReplication(config.cassandra().datacenter()), config.region().value());
             TokenValidator tokens = new TokenValidator(config.jwksUri(), config.issuer().toString(), GatewayConfig.AUDIENCE, Clock.systemUTC());
             gateway = Gateway.start(config, tokens, Clock.systemUTC(), ledger,
-                    CassandraExportSchedules.open(session, config.cassandra().keyspace()));
+                    CassandraExportSchedules.open(session, config.cassandra().keyspace()),
+                    CassandraAuditRuns.open(session, config.cassandra().keyspace(), config.region().value()));
         } catch (Exception e) {
             session.close();
             System.err.println("federation gateway: could not start on " + GatewayConfig.BIND_HOST + ":" + config.port() + ": " + e);

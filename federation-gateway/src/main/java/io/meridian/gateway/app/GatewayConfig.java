@@ -43,6 +43,9 @@ import java.util.function.Function;
  *       {@code failureRate} percent opens it for {@code openFor}, during which that region is skipped at once;</li>
  *   <li>{@value #REGIONS} [every region of region-configs]: the comma-separated regions this federation runs, when it
  *       runs only some (a local federation of three); the aggregate fan-out asks exactly these;</li>
+ *   <li>{@value #AUDIT_INFRA_DIR} [none: check 6 is SKIPPED]: a directory of synthesized Terraform JSON the audit runs check;
+ *       {@value #AUDIT_PAGE_TIMEOUT} [PT60S]: the limit on one page an audit reads; {@value #AUDIT_STORAGE_TIMEOUT} [PT10M]: the
+ *       limit on a region's storage check;</li>
  *   <li>{@value #TRACING_SAMPLER} [0.01] ({@code off} or a ratio, parent-based) and {@value #TRACING_OTLP_ENDPOINT}
  *       [none: sampled spans are dropped]: the same property names as the region node's tracing.</li>
  * </ul>
@@ -65,10 +68,11 @@ import java.util.function.Function;
  * @param export         where exports go: the S3 and Kinesis endpoints, signing region and credentials, schedule bounds
  * @param breaker        the per-region circuit breaker of the aggregate fan-out
  * @param tracing        sampling and export of the gateway's spans
+ * @param audit          the audit runs' infrastructure directory and limits
  */
 public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port, URI catalogUrl, URI issuer, String clientId,
         String clientSecret, Duration regionsTtl, Duration catalogTimeout, List<RegionLinks> regions, Duration regionTimeout,
-        Cassandra cassandra, Export export, Breaker breaker, Tracing tracing) {
+        Cassandra cassandra, Export export, Breaker breaker, Tracing tracing, Audit audit) {
 
     public static final String REGION = "meridian.gateway.region";
     public static final String PORT = "meridian.gateway.port";
@@ -96,6 +100,9 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
     public static final String EXPORT_CHECK_EVERY = "meridian.gateway.export.checkEvery";
     public static final String EXPORT_ACCESS_KEY_ENV = "MERIDIAN_EXPORT_ACCESS_KEY_ID";
     public static final String EXPORT_SECRET_KEY_ENV = "MERIDIAN_EXPORT_SECRET_ACCESS_KEY";
+    public static final String AUDIT_INFRA_DIR = "meridian.gateway.audit.infraDir";
+    public static final String AUDIT_PAGE_TIMEOUT = "meridian.gateway.audit.pageTimeout";
+    public static final String AUDIT_STORAGE_TIMEOUT = "meridian.gateway.audit.storageTimeout";
 
     /** Loopback only: the gateway of a local federation is never reachable from outside the machine. */
     public static final String BIND_HOST = "127.0.0.1";
@@ -140,6 +147,31 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         }
         Objects.requireNonNull(breaker, "breaker must not be null");
         Objects.requireNonNull(tracing, "tracing must not be null");
+        Objects.requireNonNull(audit, "audit must not be null");
+    }
+
+    /**
+     * The audit runs' settings ({@code POST /v1/audit/runs}).
+     *
+     * @param infrastructure  synthesized Terraform JSON to check (check 6), or empty: the check is SKIPPED
+     * @param pageTimeout     the limit on one page of decisions, releases or ledger entries
+     * @param storageTimeout  the limit on a region's storage check, which walks everything the region stores
+     */
+    public record Audit(java.util.Optional<java.nio.file.Path> infrastructure, Duration pageTimeout, Duration storageTimeout) {
+        public Audit {
+            Objects.requireNonNull(infrastructure, "infrastructure must not be null");
+            infrastructure.ifPresent(dir -> {
+                if (!java.nio.file.Files.isDirectory(dir)) {
+                    throw new GatewayConfigException(AUDIT_INFRA_DIR + " must name a directory of synthesized infrastructure, was '" + dir + "'");
+                }
+            });
+            if (pageTimeout.isNegative() || pageTimeout.isZero()) {
+                throw new GatewayConfigException(AUDIT_PAGE_TIMEOUT + " must be positive, was " + pageTimeout);
+            }
+            if (storageTimeout.isNegative() || storageTimeout.isZero()) {
+                throw new GatewayConfigException(AUDIT_STORAGE_TIMEOUT + " must be positive, was " + storageTimeout);
+            }
+        }
     }
 
     /**
@@ -371,7 +403,14 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
                         integer(BREAKER_MINIMUM_CALLS, properties.apply(BREAKER_MINIMUM_CALLS), 5),
                         integer(BREAKER_FAILURE_RATE, properties.apply(BREAKER_FAILURE_RATE), 50),
                         duration(BREAKER_OPEN_FOR, properties.apply(BREAKER_OPEN_FOR), Duration.ofSeconds(10))),
-                tracing(properties));
+                tracing(properties), audit(properties));
+    }
+
+    private static Audit audit(Function<String, String> properties) {
+        String dir = properties.apply(AUDIT_INFRA_DIR);
+        return new Audit(dir == null || dir.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(dir.trim()).toAbsolutePath()),
+                duration(AUDIT_PAGE_TIMEOUT, properties.apply(AUDIT_PAGE_TIMEOUT), Duration.ofSeconds(60)),
+                duration(AUDIT_STORAGE_TIMEOUT, properties.apply(AUDIT_STORAGE_TIMEOUT), Duration.ofMinutes(10)));
     }
 
     private static Tracing tracing(Function<String, String> properties) {
@@ -446,7 +485,7 @@ public record GatewayConfig(RegionId region, Jurisdiction jurisdiction, int port
         return "GatewayConfig[region=" + region.value() + ", jurisdiction=" + jurisdiction.code() + ", bind=" + BIND_HOST + ":" + port
                 + ", catalog=" + catalogUrl + ", issuer=" + issuer + ", client=" + clientId + ", secret=****, regionsTtl=" + regionsTtl
                 + ", catalogTimeout=" + catalogTimeout + ", regionTimeout=" + regionTimeout + ", regions=" + regions + ", cassandra="
-                + cassandra + ", export=" + export + ", breaker=" + breaker + ", tracing=" + tracing + "]";
+                + cassandra + ", export=" + export + ", breaker=" + breaker + ", tracing=" + tracing + ", audit=" + audit + "]";
     }
 
     private static String regionIds(RegionConfigs configs) {

@@ -30,11 +30,17 @@ public final class Authenticate implements Processor {
     private final TokenValidator tokens;
     private final Set<String> anyOfRoles;
     private final boolean tenantScoped;
+    private final boolean gatewayClients;
 
     private Authenticate(TokenValidator tokens, Set<String> anyOfRoles, boolean tenantScoped) {
+        this(tokens, anyOfRoles, tenantScoped, false);
+    }
+
+    private Authenticate(TokenValidator tokens, Set<String> anyOfRoles, boolean tenantScoped, boolean gatewayClients) {
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
         this.anyOfRoles = Set.copyOf(anyOfRoles);
         this.tenantScoped = tenantScoped;
+        this.gatewayClients = gatewayClients;
     }
 
     /** Any valid token of the realm. */
@@ -48,6 +54,18 @@ public final class Authenticate implements Processor {
             throw new IllegalArgumentException("withAnyRole needs at least one role, was none");
         }
         return new Authenticate(tokens, Set.of(roles), false);
+    }
+
+    /**
+     * A valid token with at least one of {@code roles}, or the token of a federation gateway's service client (a
+     * {@code region} claim, which only the realm's {@code gateway-<region>} clients carry): for the ledger endpoints another
+     * gateway's audit run reads with its own client token.
+     */
+    public static Authenticate withAnyRoleOrGatewayClient(TokenValidator tokens, String... roles) {
+        if (roles.length == 0) {
+            throw new IllegalArgumentException("withAnyRoleOrGatewayClient needs at least one role, was none");
+        }
+        return new Authenticate(tokens, Set.of(roles), false, true);
     }
 
     /**
@@ -78,9 +96,10 @@ public final class Authenticate implements Processor {
         } catch (IllegalStateException e) {
             throw GatewayProblem.unavailable("the token cannot be checked now: the realm's signing keys cannot be fetched", 5, e);
         }
-        if (!anyOfRoles.isEmpty() && caller.roles().stream().noneMatch(anyOfRoles::contains)) {
-            throw GatewayProblem.of(403, "this endpoint needs one of the roles " + new TreeSet<>(anyOfRoles) + ", the token has "
-                    + new TreeSet<>(caller.roles()));
+        boolean asGateway = gatewayClients && caller.region().isPresent();
+        if (!anyOfRoles.isEmpty() && !asGateway && caller.roles().stream().noneMatch(anyOfRoles::contains)) {
+            throw GatewayProblem.of(403, "this endpoint needs one of the roles " + new TreeSet<>(anyOfRoles)
+                    + (gatewayClients ? " or a gateway's service client" : "") + ", the token has " + new TreeSet<>(caller.roles()));
         }
         if (tenantScoped) {
             String tenant = tenantOfPath(exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class))

@@ -107,4 +107,21 @@ class GatewayConfigTest {
                 GatewayConfig.REGION_TIMEOUT, "PT0S"), "s"));
         assertTrue(e.getMessage().contains(GatewayConfig.REGION_TIMEOUT), e.getMessage());
     }
+
+    @Test
+    void auditSettings_haveDefaults_andAnInfraDirMustExist() throws Exception {
+        GatewayConfig c = load(Map.of(GatewayConfig.REGION, "eu-central"), "s");
+        assertEquals(java.util.Optional.empty(), c.audit().infrastructure());
+        assertEquals(java.time.Duration.ofSeconds(60), c.audit().pageTimeout());
+        assertEquals(java.time.Duration.ofMinutes(10), c.audit().storageTimeout());
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("infra");
+        assertEquals(java.util.Optional.of(dir.toAbsolutePath()),
+                load(Map.of(GatewayConfig.REGION, "eu-central", GatewayConfig.AUDIT_INFRA_DIR, dir.toString()), "s").audit().infrastructure());
+        assertEquals("meridian.gateway.audit.infraDir must name a directory of synthesized infrastructure, was '" + dir.resolve("none").toAbsolutePath()
+                + "'", assertThrows(GatewayConfigException.class, () -> load(Map.of(GatewayConfig.REGION, "eu-central", GatewayConfig.AUDIT_INFRA_DIR,
+                        dir.resolve("none").toString()), "s")).getMessage());
+        assertEquals("meridian.gateway.audit.pageTimeout must be positive, was PT0S", assertThrows(GatewayConfigException.class,
+                () -> load(Map.of(GatewayConfig.REGION, "eu-central", GatewayConfig.AUDIT_PAGE_TIMEOUT, "PT0S"), "s")).getMessage());
+        java.nio.file.Files.delete(dir);
+    }
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "meridian", mixinStandardHelpOptions = true,
         description = "Runs the Meridian federation on this machine from real processes.",
-        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, LogsCommand.class, SimulateCommand.class})
+        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, LogsCommand.class, SimulateCommand.class,
+                AuditCommand.class})
 public final class MeridianCli {
 
     @Option(names = "--state", description = "state directory (default: <repo>/.meridian)", scope = CommandLine.ScopeType.INHERIT)

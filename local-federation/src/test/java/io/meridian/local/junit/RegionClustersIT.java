@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import java.time.Duration;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
@@ -21,8 +24,7 @@ class RegionClustersIT {
     void cqlRoundTrip_onEachRegionsCluster(String region, Federation federation) {
         CassandraService cassandra = federation.cassandra(region);
         String marker = region + "-" + UUID.randomUUID();
-        try (CqlSession s = CqlSession.builder().addContactPoint(cassandra.cqlAddress())
-                .withLocalDatacenter(cassandra.localDatacenter()).build()) {
+        try (CqlSession s = session(cassandra)) {
             s.execute("CREATE KEYSPACE IF NOT EXISTS roundtrip WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
             s.execute("CREATE TABLE IF NOT EXISTS roundtrip.notes (id text PRIMARY KEY, body text)");
             s.execute("INSERT INTO roundtrip.notes (id, body) VALUES (?, ?)", region, marker);
@@ -51,6 +53,9 @@ class RegionClustersIT {
     }
 
     private static CqlSession session(CassandraService c) {
-        return CqlSession.builder().addContactPoint(c.cqlAddress()).withLocalDatacenter(c.localDatacenter()).build();
+        // the machine is shared with other builds: schema changes may take longer than the driver's default 2 s
+        return CqlSession.builder().addContactPoint(c.cqlAddress()).withLocalDatacenter(c.localDatacenter())
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(15)).build())
+                .build();
     }
 }

@@ -31,7 +31,8 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * The compliance officer's read-only view, role {@value #ROLE} only:
  * <ul>
- *   <li>{@code GET /v1/audit/ledger?from&limit} and {@code GET /v1/audit/ledger/verify}: this gateway's transfer ledger;</li>
+ *   <li>{@code GET /v1/audit/ledger?from&limit} and {@code GET /v1/audit/ledger/verify}: this gateway's transfer ledger, also
+ *       to a gateway's service client (another gateway's audit run);</li>
  *   <li>{@code GET /v1/audit/regions/{region}/decisions?from&limit} and {@code .../decisions/verify}: a region's egress
  *       decision log, fetched from its data API with the gateway's own client token. Decision records hold hashes and
  *       counts only, so they may be read from any jurisdiction.</li>
@@ -71,11 +72,12 @@ public final class AuditRoutes extends RouteBuilder {
                 .get("/audit/regions/{region}/decisions").produces("application/json").to("direct:audit-region-decisions")
                 .get("/audit/regions/{region}/decisions/verify").produces("application/json").to("direct:audit-region-verify");
 
+        // the ledger also to other gateways' service clients: their audit runs read every gateway's ledger with their own token
         from("direct:audit-ledger").routeId("audit-ledger")
-                .process(Authenticate.withAnyRole(tokens, ROLE))
+                .process(Authenticate.withAnyRoleOrGatewayClient(tokens, ROLE))
                 .process(this::ledgerPage);
         from("direct:audit-ledger-verify").routeId("audit-ledger-verify")
-                .process(Authenticate.withAnyRole(tokens, ROLE))
+                .process(Authenticate.withAnyRoleOrGatewayClient(tokens, ROLE))
                 .process(this::ledgerVerify);
         from("direct:audit-region-decisions").routeId("audit-region-decisions")
                 .process(Authenticate.withAnyRole(tokens, ROLE))

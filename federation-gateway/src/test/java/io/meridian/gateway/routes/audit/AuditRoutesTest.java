@@ -193,4 +193,19 @@ class AuditRoutesTest {
             assertTrue(problem(get(p, admin), 403).get("detail").asText().startsWith("this endpoint needs one of the roles [compliance-officer]"), p);
         }
     }
+
+    @Test
+    void aGatewaysServiceClient_mayReadTheLedger_butNotARegionsDecisionsThroughThisGateway() throws Exception {
+        // another gateway's audit run reads this ledger with its own client token (a region claim, no realm role)
+        String otherGateway = TOKENS.sign(TestTokens.user(null).subject("service-account-gateway-us-east").claim("azp", "gateway-us-east")
+                .claim("region", "us-east").build());
+        assertEquals(200, get("/v1/audit/ledger", otherGateway).statusCode());
+        assertEquals(200, get("/v1/audit/ledger/verify", otherGateway).statusCode());
+        assertTrue(problem(get("/v1/audit/regions/eu-central/decisions", otherGateway), 403).get("detail").asText()
+                .startsWith("this endpoint needs one of the roles [compliance-officer]"));
+        // a user without the role is still refused, and told that a gateway client would do
+        String admin = TOKENS.sign(TestTokens.user("tenant-a", "customer-admin").build());
+        assertTrue(problem(get("/v1/audit/ledger", admin), 403).get("detail").asText()
+                .startsWith("this endpoint needs one of the roles [compliance-officer] or a gateway's service client"));
+    }
 }
