@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.keycloak.RealmTokens;
 import io.meridian.local.service.BackingService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
@@ -18,7 +19,6 @@ import io.meridian.local.sim.SimTenant;
 import io.meridian.local.sim.Simulator;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -308,25 +308,11 @@ final class SuiteFederation {
     }
 
     String userToken(MeridianRealm.DemoUser user) throws Exception {
-        return token(Map.of("grant_type", "password", "client_id", MeridianRealm.CLI_CLIENT, "username", user.username(), "password", user.password()));
+        return RealmTokens.of(http, keycloak).user(user);
     }
 
     String clientToken(String region) throws Exception {
-        return token(Map.of("grant_type", "client_credentials", "client_id", MeridianRealm.gatewayClientId(region), "client_secret",
-                MeridianRealm.gatewaySecret(region)));
-    }
-
-    private String token(Map<String, String> form) throws Exception {
-        String encoded = form.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(keycloak.tokenEndpoint()).timeout(TIMEOUT)
-                .header("content-type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(encoded)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("token request failed with " + r.statusCode() + ": " + r.body());
-        }
-        return JSON.readTree(r.body()).get("access_token").asText();
+        return RealmTokens.of(http, keycloak).gateway(region);
     }
 
     /** Query parameters as a map, for building request bodies from a query string. */
