@@ -66,7 +66,14 @@ public final class ConsoleFiles {
 
     /** Adds the routes to the platform-http router. */
     public void install(Router router, Vertx vertx) {
-        router.get("/console").handler(ctx -> ctx.response().setStatusCode(302).putHeader("Location", "/console/").end());
+        // Vert.x matches "/console" for "/console/" too: only the bare path is redirected
+        router.get("/console").handler(ctx -> {
+            if (ctx.request().path().equals("/console")) {
+                ctx.response().setStatusCode(302).putHeader("Location", "/console/").end();
+            } else {
+                ctx.next();
+            }
+        });
         router.get("/console/config.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
                 .putHeader("Cache-Control", "no-cache").end(config));
         router.get("/console/*").handler(ctx -> {
