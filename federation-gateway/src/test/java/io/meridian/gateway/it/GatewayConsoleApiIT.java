@@ -195,12 +195,53 @@ class GatewayConsoleApiIT {
                 assertFalse(login.body().contains("Invalid parameter: redirect_uri"), login.body());
                 assertTrue(login.body().contains("kc-form-login") || login.body().contains("name=\"username\""), "the login page: " + login.body());
             }
+            signInLikeTheConsole(keycloak, eu.port());
 
             for (Device d : List.of(lamp, care)) {
                 String admin = userToken(keycloak, d.tenant().equals("lampco") ? MeridianRealm.LAMP_ADMIN : MeridianRealm.CARE_ADMIN);
                 assertEquals(204, send("DELETE", euApi + "/tenants/" + d.tenant() + "/devices/" + d.id(), admin, null).statusCode());
             }
         }
+    }
+
+    /**
+     * The console's sign-in as a browser makes it: the login form with lamp-analyst's password, the redirect to the
+     * gateway's {@code /console/} with a code, and the token request with the PKCE verifier from the gateway's origin,
+     * whose answer must carry CORS's {@code Access-Control-Allow-Origin} for that origin (else the browser hides it).
+     */
+    private void signInLikeTheConsole(KeycloakService keycloak, int gatewayPort) throws Exception {
+        java.net.CookieManager cookies = new java.net.CookieManager();
+        HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+        String origin = "http://127.0.0.1:" + gatewayPort;
+        String redirect = origin + "/console/";
+        String verifier = "console-it-verifier-" + UUID.randomUUID() + UUID.randomUUID();
+        String challenge = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        String enc = java.net.URLEncoder.encode(redirect, StandardCharsets.UTF_8);
+        HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(keycloak.issuer() + "/protocol/openid-connect/auth?client_id=meridian-console"
+                + "&response_type=code&scope=openid&state=s2&code_challenge_method=S256&code_challenge=" + challenge + "&redirect_uri=" + enc))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), page.body());
+        java.util.regex.Matcher action = java.util.regex.Pattern.compile("action=\"([^\"]+)\"").matcher(page.body());
+        assertTrue(action.find(), page.body());
+        HttpResponse<String> signedIn = browser.send(HttpRequest.newBuilder(URI.create(action.group(1).replace("&amp;", "&")))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=" + MeridianRealm.LAMP_ANALYST.username() + "&password="
+                        + MeridianRealm.LAMP_ANALYST.password())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, signedIn.statusCode(), signedIn.body());
+        String location = signedIn.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith(redirect), location);
+        java.util.regex.Matcher code = java.util.regex.Pattern.compile("[?&]code=([^&]+)").matcher(location);
+        assertTrue(code.find(), location);
+        HttpResponse<String> token = browser.send(HttpRequest.newBuilder(keycloak.tokenEndpoint()).header("Origin", origin)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=authorization_code&client_id=meridian-console&code=" + code.group(1)
+                        + "&redirect_uri=" + enc + "&code_verifier=" + verifier)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, token.statusCode(), token.body());
+        assertTrue(JSON.readTree(token.body()).hasNonNull("access_token"), token.body());
+        String allowed = token.headers().firstValue("Access-Control-Allow-Origin").orElse("");
+        assertTrue(allowed.equals(origin) || allowed.equals("*"), "CORS for the console's origin " + origin + ": " + token.headers().map());
     }
 
     private Device register(String api, String admin, String tenant) throws Exception {
