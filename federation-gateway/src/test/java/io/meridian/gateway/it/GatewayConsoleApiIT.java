@@ -210,8 +210,7 @@ class GatewayConsoleApiIT {
      * whose answer must carry CORS's {@code Access-Control-Allow-Origin} for that origin (else the browser hides it).
      */
     private void signInLikeTheConsole(KeycloakService keycloak, int gatewayPort) throws Exception {
-        java.net.CookieManager cookies = new java.net.CookieManager();
-        HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
+        HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
         String origin = "http://127.0.0.1:" + gatewayPort;
         String redirect = origin + "/console/";
@@ -223,9 +222,13 @@ class GatewayConsoleApiIT {
                 + "&response_type=code&scope=openid&state=s2&code_challenge_method=S256&code_challenge=" + challenge + "&redirect_uri=" + enc))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, page.statusCode(), page.body());
+        // Keycloak marks its login cookies Secure, which a browser still sends to 127.0.0.1 (a secure context) but Java's
+        // CookieManager does not over http: carry them by hand
+        String cookies = String.join("; ", page.headers().allValues("Set-Cookie").stream().map(c -> c.split(";", 2)[0]).toList());
         java.util.regex.Matcher action = java.util.regex.Pattern.compile("action=\"([^\"]+)\"").matcher(page.body());
         assertTrue(action.find(), page.body());
         HttpResponse<String> signedIn = browser.send(HttpRequest.newBuilder(URI.create(action.group(1).replace("&amp;", "&")))
+                .header("Cookie", cookies)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("username=" + MeridianRealm.LAMP_ANALYST.username() + "&password="
                         + MeridianRealm.LAMP_ANALYST.password())).build(), HttpResponse.BodyHandlers.ofString());
