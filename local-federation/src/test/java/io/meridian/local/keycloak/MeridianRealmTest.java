@@ -54,6 +54,14 @@ class MeridianRealmTest {
     }
 
     @Test
+    void render_clientDescriptionsFitKeycloaksColumn() throws Exception {
+        // Keycloak stores a client's description in a VARCHAR(255): a longer one stops its realm import at start
+        for (JsonNode c : json.readTree(MeridianRealm.render(List.of("eu-central"))).path("clients")) {
+            assertTrue(c.path("description").asText("").length() <= 255, c.path("clientId").asText());
+        }
+    }
+
+    @Test
     void render_rejectsAnInvalidRegionId() {
         assertThrows(IllegalArgumentException.class, () -> MeridianRealm.render(List.of("EU Central")));
         assertThrows(IllegalArgumentException.class, () -> MeridianRealm.render(List.of()));
