@@ -1,0 +1,148 @@
+// The world map: Natural Earth land and borders from world-atlas (TopoJSON, converted with topojson-client), projected
+// with d3-geo; one marker per region at its coordinates, one curved arc per (source, requester) pair.
+import { geoEqualEarth, geoGraticule10, geoPath } from 'd3-geo';
+import { feature, mesh } from 'topojson-client';
+import countries from 'world-atlas/countries-110m.json';
+import { arcLabel, outcomeMix } from './summary.js';
+
+export const WIDTH = 960;
+export const HEIGHT = 500;
+const SVG = 'http://www.w3.org/2000/svg';
+
+const land = feature(countries, countries.objects.land);
+const borders = mesh(countries, countries.objects.countries, (a, b) => a !== b);
+
+export function projection() {
+  return geoEqualEarth().fitExtent([[8, 8], [WIDTH - 8, HEIGHT - 8]], { type: 'Sphere' });
+}
+
+/**
+ * A quadratic curve from p to q bent to the left of the direction of travel, so the two directions between one pair
+ * of regions are two separate arcs. Returns the SVG path data and the curve's midpoint (where its label goes).
+ */
+export function arcPath(p, q, bend = 0.18) {
+  const [x1, y1] = p;
+  const [x2, y2] = q;
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const cx = (x1 + x2) / 2 + dy * bend;
+  const cy = (y1 + y2) / 2 - dx * bend;
+  const mid = [0.25 * x1 + 0.5 * cx + 0.25 * x2, 0.25 * y1 + 0.5 * cy + 0.25 * y2];
+  return { d: `M${x1.toFixed(1)},${y1.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}`, mid };
+}
+
+function el(name, attrs = {}, parent = null) {
+  const e = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== null && v !== undefined) {
+      e.setAttribute(k, String(v));
+    }
+  }
+  if (parent) {
+    parent.appendChild(e);
+  }
+  return e;
+}
+
+/** Draws the base map once into an <svg>, with layers for arcs and markers drawn over it. */
+export function createMap(svg) {
+  const proj = projection();
+  const path = geoPath(proj);
+  svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
+  const defs = el('defs', {}, svg);
+  for (const kind of ['allow', 'partial', 'deny']) {
+    const m = el('marker', {
+      id: `arrow-${kind}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse',
+    }, defs);
+    el('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrowhead ${kind}` }, m);
+  }
+  const base = el('g', { class: 'basemap', 'aria-hidden': 'true' }, svg);
+  el('path', { class: 'sphere', d: path({ type: 'Sphere' }) }, base);
+  el('path', { class: 'graticule', d: path(geoGraticule10()) }, base);
+  el('path', { class: 'land', d: path(land) }, base);
+  el('path', { class: 'borders', d: path(borders) }, base);
+  const arcs = el('g', { class: 'arcs', role: 'group', 'aria-label': 'Transfers between regions' }, svg);
+  const markers = el('g', { class: 'markers', role: 'group', 'aria-label': 'Regions' }, svg);
+  return { svg, proj, arcs, markers };
+}
+
+/** Redraws the region markers with their live numbers. */
+export function drawMarkers(map, regions) {
+  map.markers.replaceChildren();
+  for (const r of regions) {
+    const c = r.coordinates;
+    if (!c) {
+      continue;
+    }
+    const [x, y] = map.proj([c.longitude, c.latitude]);
+    const health = (r.health || 'UNAVAILABLE').toLowerCase();
+    const g = el('g', {
+      class: `marker ${health}`, 'data-testid': `region-${r.id}`, tabindex: 0, role: 'img', transform: `translate(${x.toFixed(1)},${y.toFixed(1)})`,
+      'aria-label': `${r.name || r.id} (${r.jurisdiction}), ${r.health}: ${fmt(r.devicesConnected)} of ${fmt(r.devicesRegistered)} `
+        + `devices connected, ${fmt(r.ingestPerSecond, 1)} messages per second`,
+    }, map.markers);
+    el('circle', { r: 7, class: 'dot' }, g);
+    // the label sits left of markers in the east half, so the ones near the map's right edge stay inside
+    const left = x > 0.62 * WIDTH;
+    const t = el('text', { x: left ? -12 : 12, y: -18, 'text-anchor': left ? 'end' : 'start', class: 'label' }, g);
+    span(t, `${r.name || r.id} · ${r.jurisdiction} · ${r.health}`, { class: 'name', x: left ? -12 : 12 });
+    const t2 = el('text', { x: left ? -12 : 12, y: 0, 'text-anchor': left ? 'end' : 'start', class: 'label counts' }, g);
+    span(t2, fmt(r.devicesConnected), { 'data-testid': `region-${r.id}-connected` });
+    span(t2, ' / ');
+    span(t2, fmt(r.devicesRegistered), { 'data-testid': `region-${r.id}-registered` });
+    span(t2, ' devices · ');
+    span(t2, fmt(r.ingestPerSecond, 1), { 'data-testid': `region-${r.id}-ingest` });
+    span(t2, ' msg/s');
+    // a light halo under the text keeps it readable over land and arcs
+    for (const tx of [t, t2]) {
+      const halo = tx.cloneNode(true);
+      halo.setAttribute('class', tx.getAttribute('class') + ' halo');
+      halo.setAttribute('aria-hidden', 'true');
+      halo.querySelectorAll('[data-testid]').forEach((e) => e.removeAttribute('data-testid'));
+      g.insertBefore(halo, tx);
+    }
+  }
+}
+
+function span(text, s, attrs = {}) {
+  const ts = el('tspan', attrs, text);
+  ts.textContent = s;
+  return ts;
+}
+
+function fmt(v, digits = 0) {
+  return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+}
+
+/** Redraws the arcs; each is focusable and opens its details on click, Enter or Space. */
+export function drawArcs(map, arcs, regions, onOpen) {
+  map.arcs.replaceChildren();
+  const at = new Map(regions.filter((r) => r.coordinates).map((r) => [r.id, map.proj([r.coordinates.longitude, r.coordinates.latitude])]));
+  const name = (id) => (regions.find((r) => r.id === id) || {}).name || id;
+  for (const a of arcs) {
+    const p = at.get(a.from);
+    const q = at.get(a.to);
+    if (!p || !q) {
+      continue;
+    }
+    const m = outcomeMix(a);
+    const { d, mid } = arcPath(p, q);
+    const g = el('g', {
+      class: `arc ${m.worst}${m.mixed ? ' mixed' : ''}`, 'data-testid': `arc-${a.from}-${a.to}`, tabindex: 0, role: 'button',
+      'aria-label': arcLabel(a, name) + '. Press Enter for the records.', 'data-deny': m.deny, 'data-allow': m.allow, 'data-partial': m.partial,
+    }, map.arcs);
+    // a wide transparent stroke under the visible one makes the arc easy to hit with a pointer
+    el('path', { d, class: 'hit' }, g);
+    el('path', { d, class: 'stroke', 'stroke-width': m.width.toFixed(1), 'marker-end': `url(#arrow-${m.worst})` }, g);
+    const label = el('text', { x: mid[0].toFixed(1), y: mid[1].toFixed(1), 'text-anchor': 'middle', class: 'arc-label', 'aria-hidden': 'true' }, g);
+    label.textContent = `${m.allow}✓ ${m.partial}◐ ${m.deny}✕`;
+    const open = () => onOpen(a);
+    g.addEventListener('click', open);
+    g.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open();
+      }
+    });
+  }
+}
