@@ -20,7 +20,7 @@ export function projection() {
  * A quadratic curve from p to q bent to the left of the direction of travel, so the two directions between one pair
  * of regions are two separate arcs. Returns the SVG path data and the curve's midpoint (where its label goes).
  */
-export function arcPath(p, q, bend = 0.18) {
+export function arcPath(p, q, bend = 0.2) {
   const [x1, y1] = p;
   const [x2, y2] = q;
   const dx = x2 - x1;
@@ -52,7 +52,9 @@ export function createMap(svg) {
   const defs = el('defs', {}, svg);
   for (const kind of ['allow', 'partial', 'deny']) {
     const m = el('marker', {
-      id: `arrow-${kind}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse',
+      // in user space: the arrowheads keep one size whatever the arc's stroke width
+      id: `arrow-${kind}`, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 12, markerHeight: 12, markerUnits: 'userSpaceOnUse',
+      orient: 'auto-start-reverse',
     }, defs);
     el('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrowhead ${kind}` }, m);
   }
@@ -82,8 +84,8 @@ export function drawMarkers(map, regions) {
         + `devices connected, ${fmt(r.ingestPerSecond, 1)} messages per second`,
     }, map.markers);
     el('circle', { r: 7, class: 'dot' }, g);
-    // the label sits left of markers in the east half, so the ones near the map's right edge stay inside
-    const left = x > 0.62 * WIDTH;
+    // the label sits on the side away from the map's middle, where the arcs between regions run
+    const left = x < 0.45 * WIDTH;
     const t = el('text', { x: left ? -12 : 12, y: -18, 'text-anchor': left ? 'end' : 'start', class: 'label' }, g);
     span(t, `${r.name || r.id} · ${r.jurisdiction} · ${r.health}`, { class: 'name', x: left ? -12 : 12 });
     const t2 = el('text', { x: left ? -12 : 12, y: 0, 'text-anchor': left ? 'end' : 'start', class: 'label counts' }, g);

@@ -37,7 +37,7 @@ describe('arcs and outcomes', () => {
     const back = arcPath([100, 0], [0, 0]);
     expect(there.mid[1]).toBeLessThan(0);
     expect(back.mid[1]).toBeGreaterThan(0);
-    expect(there.d).toBe('M0.0,0.0 Q50.0,-18.0 100.0,0.0');
+    expect(there.d).toBe('M0.0,0.0 Q50.0,-20.0 100.0,0.0');
   });
 
   it('turns a period into [from, to)', () => {
