@@ -48,6 +48,24 @@ function row(cells) {
   return tr;
 }
 
+/**
+ * Runs a redraw and puts the keyboard focus back on the element with the same test id: the live events redraw the
+ * markers every 2 s and the arcs every 5 s, which must not throw a keyboard user's focus back to the page's start.
+ */
+function keepingFocus(redraw) {
+  const key = document.activeElement && document.activeElement.getAttribute('data-testid');
+  redraw();
+  if (key && !(document.activeElement && document.activeElement.getAttribute('data-testid') === key)) {
+    const again = document.querySelector(`[data-testid="${CSS.escape(key)}"]`);
+    if (again) {
+      again.focus();
+    }
+  }
+}
+
+let drawnRegions = '';
+let drawnTransfers = '';
+
 function regionName(id) {
   const r = state.regions.find((x) => x.id === id);
   return r ? r.name || r.id : id;
@@ -56,6 +74,15 @@ function regionName(id) {
 // ---- map view
 
 function renderRegions() {
+  const now = JSON.stringify(state.regions);
+  if (now === drawnRegions) {
+    return;
+  }
+  drawnRegions = now;
+  keepingFocus(() => drawRegions());
+}
+
+function drawRegions() {
   drawMarkers(map, state.regions);
   $('regions-body').replaceChildren(...state.regions.map((r) => {
     const th = document.createElement('th');
@@ -69,6 +96,15 @@ function renderRegions() {
 }
 
 function renderTransfers() {
+  const now = JSON.stringify([state.period, state.transfers && state.transfers.arcs, state.transfers && state.transfers.unavailableRegions, state.regions.map((r) => r.id)]);
+  if (now === drawnTransfers) {
+    return;
+  }
+  drawnTransfers = now;
+  keepingFocus(() => drawTransfers());
+}
+
+function drawTransfers() {
   const t = state.transfers || { arcs: [], unavailableRegions: [] };
   const arcs = drawableArcs(t.arcs, state.regions.map((r) => r.id));
   drawArcs(map, arcs, state.regions, openArc);
@@ -82,6 +118,7 @@ function renderTransfers() {
     b.type = 'button';
     b.textContent = 'Records';
     b.setAttribute('aria-label', 'Records of ' + arcLabel(a, regionName));
+    b.setAttribute('data-testid', `records-${a.from}-${a.to}`);
     b.addEventListener('click', () => openArc(a, b));
     const tdb = document.createElement('td');
     tdb.append(b);
@@ -105,7 +142,8 @@ async function loadTransfers() {
 let returnFocus = null;
 
 async function openArc(arc, opener) {
-  returnFocus = opener || document.querySelector(`[data-testid="arc-${arc.from}-${arc.to}"]`);
+  // by test id: the opener itself may have been redrawn by the time the panel closes
+  returnFocus = (opener && opener.getAttribute('data-testid')) || `arc-${arc.from}-${arc.to}`;
   state.openArc = arc;
   const panel = $('arc-detail');
   panel.hidden = false;
@@ -141,20 +179,22 @@ function table(caption, headers, rows, testid) {
 
 function renderDetail(d) {
   const short = (h) => (h ? String(h).slice(0, 12) + '…' : '');
+  const time = (t) => (t ? String(t).replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
   const decisions = table(`Decisions in ${regionName(d.from)}'s log for ${regionName(d.to)} (${d.decisions.length})`,
     ['At', 'Outcome', 'Tenant', 'Rule', 'Suppressed cells', 'Sequence', 'Payload hash'],
-    d.decisions.map((x) => [x.at, x.outcome, x.tenant, x.rule, x.suppressedCells, x.sequence, short(x.payloadHash)]), 'arc-decisions');
+    d.decisions.map((x) => [time(x.at), x.outcome, x.tenant, x.rule, x.suppressedCells, x.sequence, short(x.payloadHash)]), 'arc-decisions');
   const ledger = table(`Ledger entries of ${regionName(d.to)}'s gateway from ${regionName(d.from)} (${d.ledger.length})`,
     ['At', 'Tenant', 'Chain', 'Position', 'Source decision', 'Payload hash'],
-    d.ledger.map((x) => [x.at, x.tenant, x.chain, x.position, x.sourceDecisionId, short(x.payloadHash)]), 'arc-ledger');
+    d.ledger.map((x) => [time(x.at), x.tenant, x.chain, x.position, x.sourceDecisionId, short(x.payloadHash)]), 'arc-ledger');
   $('arc-detail-body').replaceChildren(decisions, ledger);
 }
 
 function closeDetail() {
   $('arc-detail').hidden = true;
   state.openArc = null;
-  if (returnFocus && document.contains(returnFocus)) {
-    returnFocus.focus();
+  const back = returnFocus && document.querySelector(`[data-testid="${CSS.escape(returnFocus)}"]`);
+  if (back) {
+    back.focus();
   }
 }
 
