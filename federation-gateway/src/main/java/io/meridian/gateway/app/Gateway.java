@@ -19,6 +19,14 @@ import io.meridian.gateway.routes.audit.AuditRunsRoutes;
 import io.meridian.gateway.routes.devices.DevicesRoutes;
 import io.meridian.gateway.routes.openapi.OpenApiRoutes;
 import io.meridian.gateway.routes.regions.RegionsRoutes;
+import io.meridian.gateway.auth.Authenticate;
+import io.meridian.gateway.console.ConsoleBackends;
+import io.meridian.gateway.console.Scope;
+import io.meridian.gateway.routes.console.ConsoleFiles;
+import io.meridian.gateway.routes.events.EventStreams;
+import io.meridian.gateway.routes.federation.FederationStatusRoutes;
+import io.meridian.gateway.routes.tenants.TenantOverviewRoutes;
+import io.meridian.gateway.routes.transfers.TransfersRoutes;
 import io.meridian.gateway.tracing.GatewayTracing;
 import io.meridian.regions.RegionConfigs;
 import java.time.Clock;
@@ -55,8 +63,19 @@ public final class Gateway implements AutoCloseable {
     private final GatewayTracing tracing;
     private final AuditRunner audits;
 
+    /**
+     * The operations of the OpenAPI document served by Vert.x routes beside Camel's REST services (so not in its REST
+     * registry): the event stream.
+     */
+    public static final java.util.Set<String> STREAM_OPERATIONS = java.util.Set.of("GET " + EventStreams.PATH);
+
+    private final ConsoleBackends console;
+    private final EventStreams events;
+
     private Gateway(GatewayConfig config, DefaultCamelContext camel, VertxPlatformHttpServer server, ExportRoutes exports,
-            AggregatesRoutes aggregates, GatewayTracing tracing, AuditRunner audits) {
+            AggregatesRoutes aggregates, GatewayTracing tracing, AuditRunner audits, ConsoleBackends console, EventStreams events) {
+        this.console = console;
+        this.events = events;
         this.config = config;
         this.camel = camel;
         this.server = server;
@@ -134,6 +153,9 @@ public final class Gateway implements AutoCloseable {
         camel.addService(server);
         camel.getRestConfiguration().setComponent("platform-http");
         camel.getRestConfiguration().setBindingMode(RestConfiguration.RestBindingMode.off);
+        ConsoleBackends console = ConsoleBackends.create(config, clientToken, regionClient, ledger, clock);
+        EventStreams events = new EventStreams(Authenticate.withAnyRole(tokens, "customer-admin", "customer-analyst", Scope.COMPLIANCE_OFFICER),
+                console.status(), console.transfers(), () -> audits.list(10).stream().map(AuditRunsRoutes::summary).toList(), clock);
         AggregatesRoutes aggregates = new AggregatesRoutes(config, tokens, clock, ledger, tracing);
         ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exportsFor.apply(aggregates.aggregates()), clock);
         try {
@@ -147,16 +169,24 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new AuditRunsRoutes(tokens, audits));
             camel.addRoutes(exportRoutes);
             camel.addRoutes(aggregates);
+            camel.addRoutes(new FederationStatusRoutes(tokens, console.status()));
+            camel.addRoutes(new TransfersRoutes(tokens, console.transfers(), clock));
+            camel.addRoutes(new TenantOverviewRoutes(tokens, console.catalog(), console.status()));
             camel.start();
             // bound as "platform-http-router-<port>", so lookup(camel) with the default name finds nothing; there is one server
-            UnmatchedRequests.install(CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class), camel);
+            VertxPlatformHttpRouter router = CamelContextHelper.findSingleByType(camel, VertxPlatformHttpRouter.class);
+            // the event stream and the console's files are Vert.x routes beside Camel's: a stream is not one exchange
+            events.install(router, router.vertx());
+            new ConsoleFiles(config).install(router, router.vertx());
+            UnmatchedRequests.install(router, camel);
         } catch (Exception | Error e) {
             camel.close();
             tracing.close();
             audits.close();
+            console.close();
             throw e;
         }
-        Gateway gateway = new Gateway(config, camel, server, exportRoutes, aggregates, tracing, audits);
+        Gateway gateway = new Gateway(config, camel, server, exportRoutes, aggregates, tracing, audits, console, events);
         LOG.info("federation gateway of {} ({}) serving http://{}:{}/v1", config.region().value(), config.jurisdiction().code(),
                 GatewayConfig.BIND_HOST, gateway.port());
         return gateway;
@@ -176,6 +206,11 @@ public final class Gateway implements AutoCloseable {
         return camel;
     }
 
+    /** The event streams, whose open count tests check after their clients went away. */
+    public EventStreams events() {
+        return events;
+    }
+
     /** The export routes, whose scheduler tests drive with their own clock. */
     public ExportRoutes exports() {
         return exports;
@@ -191,6 +226,7 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         audits.close();
         camel.stop();
+        console.close();
         tracing.close();
     }
 }

@@ -31,16 +31,41 @@ public final class Authenticate implements Processor {
     private final Set<String> anyOfRoles;
     private final boolean tenantScoped;
     private final boolean gatewayClients;
+    /** A role that may read every tenant when its holder is a platform user (no tenant claim, no tenant role); or null. */
+    private final String platformRole;
+    private final Set<String> tenantRoles;
 
     private Authenticate(TokenValidator tokens, Set<String> anyOfRoles, boolean tenantScoped) {
         this(tokens, anyOfRoles, tenantScoped, false);
     }
 
     private Authenticate(TokenValidator tokens, Set<String> anyOfRoles, boolean tenantScoped, boolean gatewayClients) {
+        this(tokens, anyOfRoles, tenantScoped, gatewayClients, null, Set.of());
+    }
+
+    private Authenticate(TokenValidator tokens, Set<String> anyOfRoles, boolean tenantScoped, boolean gatewayClients, String platformRole,
+            Set<String> tenantRoles) {
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
         this.anyOfRoles = Set.copyOf(anyOfRoles);
         this.tenantScoped = tenantScoped;
         this.gatewayClients = gatewayClients;
+        this.platformRole = platformRole;
+        this.tenantRoles = Set.copyOf(tenantRoles);
+    }
+
+    /**
+     * For a route under {@code /v1/tenants/{tenant}} that a platform role reads too (the console's tenant overview for a
+     * compliance officer): the tenant's own users with one of {@code tenantRoles}, or a platform user holding
+     * {@code platformRole}, that is a token with that role, no tenant claim and none of {@code tenantRoles}. A token that
+     * carries a tenant role is a tenant's user and is held to its own tenant, whatever other roles it has.
+     */
+    public static Authenticate tenantMemberOrPlatformRole(TokenValidator tokens, String platformRole, String... tenantRoles) {
+        if (tenantRoles.length == 0) {
+            throw new IllegalArgumentException("tenantMemberOrPlatformRole needs at least one tenant role, was none");
+        }
+        Set<String> all = new java.util.HashSet<>(Set.of(tenantRoles));
+        all.add(Objects.requireNonNull(platformRole, "platformRole must not be null"));
+        return new Authenticate(tokens, all, true, false, platformRole, Set.of(tenantRoles));
     }
 
     /** Any valid token of the realm. */
@@ -79,34 +104,55 @@ public final class Authenticate implements Processor {
         return new Authenticate(tokens, Set.of(roles), true);
     }
 
-    @Override
-    public void process(Exchange exchange) {
-        String header = exchange.getMessage().getHeader("Authorization", String.class);
+    /** A caller let through, and when its token expires (for a stream, which must end then). */
+    public record Checked(Caller caller, Optional<java.time.Instant> expires) {
+    }
+
+    /**
+     * The token and role checks of {@link #process} on an {@code Authorization} header value, for a handler outside Camel
+     * (the event stream on the platform-http router); the tenant check is not made. Blocking (a key fetch).
+     *
+     * @throws GatewayProblem as {@link #process}
+     */
+    public Checked check(String header) {
         if (header == null || header.isBlank()) {
             throw GatewayProblem.unauthorized("a Keycloak bearer token is required", null);
         }
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
             throw GatewayProblem.unauthorized("the Authorization header must be 'Bearer <token>'", "invalid_request");
         }
-        Caller caller;
+        com.nimbusds.jwt.JWTClaimsSet claims;
         try {
-            caller = Caller.of(tokens.validate(header.substring(7).trim()));
+            claims = tokens.validate(header.substring(7).trim());
         } catch (TokenValidator.InvalidTokenException e) {
             throw GatewayProblem.unauthorized(e.getMessage(), "invalid_token");
         } catch (IllegalStateException e) {
             throw GatewayProblem.unavailable("the token cannot be checked now: the realm's signing keys cannot be fetched", 5, e);
         }
+        Caller caller = Caller.of(claims);
         boolean asGateway = gatewayClients && caller.region().isPresent();
         if (!anyOfRoles.isEmpty() && !asGateway && caller.roles().stream().noneMatch(anyOfRoles::contains)) {
             throw GatewayProblem.of(403, "this endpoint needs one of the roles " + new TreeSet<>(anyOfRoles)
                     + (gatewayClients ? " or a gateway's service client" : "") + ", the token has " + new TreeSet<>(caller.roles()));
         }
+        return new Checked(caller, Optional.ofNullable(claims.getExpirationTime()).map(java.util.Date::toInstant));
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Caller caller = check(exchange.getMessage().getHeader("Authorization", String.class)).caller();
         if (tenantScoped) {
             String tenant = tenantOfPath(exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class))
                     // a route declared as a tenant route whose path is not /v1/tenants/{tenant}: a wiring fault, not the caller's
                     .orElseThrow(() -> new IllegalStateException("route " + exchange.getFromRouteId() + " is tenant-scoped but its path is not under "
                             + TENANT_PATH));
             Optional<String> own = caller.tenant();
+            boolean platformUser = platformRole != null && own.isEmpty() && caller.roles().contains(platformRole)
+                    && caller.roles().stream().noneMatch(tenantRoles::contains);
+            if (platformUser) {
+                exchange.setProperty(Caller.PROPERTY, caller);
+                return;
+            }
             if (own.isEmpty()) {
                 throw GatewayProblem.of(403, "tenant " + tenant + " may be accessed only by its own users; the token has no tenant claim");
             }

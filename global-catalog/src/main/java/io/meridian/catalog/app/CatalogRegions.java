@@ -92,7 +92,10 @@ public final class CatalogRegions implements RegionSide {
         JsonArray out = new JsonArray();
         directory.snapshot().forEach((id, health) -> {
             RegionConfig config = directory.region(id);
+            // coordinates, city and country place the region on the console's map (from its region-configs file)
             JsonObject one = new JsonObject().put("id", id.value()).put("name", config.displayName()).put("jurisdiction", config.jurisdiction().code())
+                    .put("city", config.city()).put("country", config.country())
+                    .put("coordinates", new JsonObject().put("latitude", config.location().latitude()).put("longitude", config.location().longitude()))
                     .put("status", health.status().name()).put("since", health.since().toString())
                     .put("endpoints", endpoints(id).toJson());
             health.lastCheck().ifPresent(c -> one.put("last-check", c.toString()));

@@ -155,6 +155,11 @@ class CatalogIT {
         Map<String, String> status = new LinkedHashMap<>();
         new JsonArray(regions.body()).forEach(o -> status.put(((JsonObject) o).getString("id"), ((JsonObject) o).getString("status")));
         assertEquals(Map.of("eu-central", "UP", "af-south", "UP", "us-east", "UP", "uk-south", "DOWN"), status);
+        JsonObject eu = new JsonArray(regions.body()).stream().map(JsonObject.class::cast).filter(o -> o.getString("id").equals("eu-central"))
+                .findFirst().orElseThrow();
+        assertEquals(new JsonObject().put("latitude", 50.1109).put("longitude", 8.6821), eu.getJsonObject("coordinates"), eu.encode());
+        assertEquals("Frankfurt am Main", eu.getString("city"));
+        assertEquals("DE", eu.getString("country"));
     }
 
     @Test

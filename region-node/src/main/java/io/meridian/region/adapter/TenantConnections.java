@@ -27,6 +27,7 @@ public final class TenantConnections implements ResourceLimitChecks {
 
     private final ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final TenantDataVolumes dataVolumes;
+    private final IngestRate ingest = new IngestRate();
 
     /** Data volumes counted against the system clock. */
     public TenantConnections() {
@@ -88,6 +89,16 @@ public final class TenantConnections implements ResourceLimitChecks {
         if (count == null || count.getAndUpdate(c -> Math.max(0, c - 1)) <= 0) {
             throw new IllegalStateException("released a connection of tenant " + tenantId + " that was never acquired");
         }
+    }
+
+    /** The connections of every tenant counted on this node now. */
+    public int total() {
+        return counts.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
+    /** The messages the node's adapters accepted, per tenant, over the last 10 s; adapters count into it. */
+    public IngestRate ingest() {
+        return ingest;
     }
 
     /** The tenant's connections counted on this node now. */

@@ -88,6 +88,7 @@ public final class RegionDataApi {
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
     static final int MAX_PAGE_SIZE = 500;
     static final int MAX_PAGE_OFFSET = 10_000;
+    private static final java.util.regex.Pattern TENANT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final java.util.regex.Pattern COMMAND_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile(
             "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}");
@@ -137,11 +138,13 @@ public final class RegionDataApi {
      * @param devices   the registry's devices (the device list and count, and the command's device check)
      * @param commands  where commands go (Hono's Kafka command topics)
      * @param telemetry the API's server spans; a caller's W3C {@code traceparent} is continued
+     * @param stats     the node's device counts and ingest rate ({@code GET /v1/stats})
      */
     public record Backends(TokenValidator tokens, EgressGate gate, RawStore raw, LatestState state, AggregateReader aggregates,
             Function<String, Future<Optional<JsonObject>>> tenantDocuments, Clock clock, Devices devices, NorthboundCommands commands,
-            OpenTelemetry telemetry, Audit audit) {
+            OpenTelemetry telemetry, Audit audit, NodeStats stats) {
         public Backends {
+            Objects.requireNonNull(stats, "stats must not be null");
             Objects.requireNonNull(audit, "audit must not be null");
             Objects.requireNonNull(devices, "devices must not be null");
             Objects.requireNonNull(commands, "commands must not be null");
@@ -239,6 +242,7 @@ public final class RegionDataApi {
             // after .../count, which this template would match too
             router.get("/v1/tenants/:tenant/devices/:device").handler(ctx -> authenticated(ctx, c -> device(ctx, c)));
             router.get("/v1/tenants/:tenant/aggregates").handler(ctx -> authenticated(ctx, c -> aggregates(ctx, c)));
+            router.get("/v1/stats").handler(ctx -> authenticated(ctx, c -> stats(ctx, c)));
             router.get("/v1/decisions").handler(ctx -> authenticated(ctx, c -> decisions(ctx, c)));
             router.get("/v1/decisions/verify").handler(ctx -> authenticated(ctx, c -> verify(ctx, c)));
             router.get("/v1/audit/storage").handler(ctx -> authenticated(ctx, c -> auditStorage(ctx, c)));
@@ -827,6 +831,38 @@ public final class RegionDataApi {
                     .put("quantiles", quantiles).put("state", Base64.getEncoder().encodeToString(c.state()));
         }
 
+
+        /**
+         * {@code GET /v1/stats[?tenant=X]}: counts only, never device ids. Node-wide numbers need a gateway's service
+         * client or a compliance officer; a customer asks for its own tenant.
+         */
+        private Object stats(RoutingContext ctx, Caller caller) throws Exception {
+            String tenant = ctx.request().getParam("tenant");
+            Optional<String> scope = Optional.ofNullable(tenant).filter(t -> !t.isEmpty());
+            if (scope.isPresent() && !TENANT_ID.matcher(scope.get()).matches()) {
+                throw Problem.badRequest("tenant must be 1 to 128 letters, digits, '.', '_', ':' or '-', was " + abbreviate(scope.get()));
+            }
+            if (!caller.mayAudit()) {
+                if (scope.isEmpty()) {
+                    throw new Problem(403, "forbidden", "the node-wide numbers need the " + Caller.COMPLIANCE_OFFICER
+                            + " role or a gateway's service client; a customer asks with tenant=<its tenant>", Map.of());
+                }
+                caller.refusalFor(scope.get()).ifPresent(reason -> {
+                    throw new Problem(403, "forbidden", reason, Map.of());
+                });
+            }
+            long registered = b.stats().registered(scope).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            JsonObject body = new JsonObject().put("region", b.gate().region().value()).put("at", b.clock().instant().toString());
+            scope.ifPresent(t -> body.put("tenant", t));
+            return body.put("devicesRegistered", registered).put("devicesConnected", b.stats().connected(scope))
+                    .put("ingestPerSecond", Math.round(b.stats().ingestPerSecond(scope) * 100) / 100.0)
+                    .put("window", io.meridian.region.adapter.IngestRate.WINDOW.toString());
+        }
+
+        private static String abbreviate(String value) {
+            return value.length() <= 64 ? value : value.substring(0, 64) + "...";
+        }
 
         private Object decisions(RoutingContext ctx, Caller caller) {
             requireAuditor(caller);

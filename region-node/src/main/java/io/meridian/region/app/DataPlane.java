@@ -7,6 +7,8 @@ import io.meridian.policy.model.RegionId;
 import io.meridian.region.aggregate.AggregateStore;
 import io.meridian.region.aggregate.Aggregator;
 import io.meridian.region.aggregate.IngestAggregation;
+import io.meridian.region.adapter.TenantConnections;
+import io.meridian.region.api.NodeStats;
 import io.meridian.region.api.RegionDataApi;
 import io.meridian.auth.TokenValidator;
 import io.meridian.region.egress.CassandraDecisionLog;
@@ -187,6 +189,17 @@ public final class DataPlane implements AutoCloseable {
      */
     public static DataPlane start(Vertx vertx, Config config, AuditSettings audit, CqlSession session, AdapterRegistryClients registry,
             PolicyRules rules, TokenValidator tokens, MeterRegistry meters, OpenTelemetry telemetry) throws Exception {
+        return start(vertx, config, audit, session, registry, rules, tokens, meters, telemetry, new TenantConnections());
+    }
+
+    /**
+     * As {@link #start(Vertx, Config, AuditSettings, CqlSession, AdapterRegistryClients, PolicyRules, TokenValidator, MeterRegistry,
+     * OpenTelemetry)}, with {@code GET /v1/stats} counting the connections and accepted messages of the node's adapters
+     * ({@code AdapterServices.connections()}).
+     */
+    public static DataPlane start(Vertx vertx, Config config, AuditSettings audit, CqlSession session, AdapterRegistryClients registry,
+            PolicyRules rules, TokenValidator tokens, MeterRegistry meters, OpenTelemetry telemetry, TenantConnections connections)
+            throws Exception {
         RawStore raw = RawStore.open(session, config.dataKeyspace(), config.replication());
         IngestAggregation aggregation = new IngestAggregation(AggregateStore.open(session, config.dataKeyspace(), config.replication()),
                 config.aggregates(), meters);
@@ -210,7 +223,8 @@ public final class DataPlane implements AutoCloseable {
                     audit.defaultRetention()), Clock.systemUTC());
             RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregation,
                     registry::tenantDocument, Clock.systemUTC(), devices(registry), commands, telemetry,
-                    new RegionDataApi.Audit(releases, releaseAudit, storage)))
+                    new RegionDataApi.Audit(releases, releaseAudit, storage),
+                    new NodeStats(registry::deviceCount, registry::tenantIds, connections, Clock.systemUTC(), NodeStats.DEFAULT_MAX_AGE)))
                     .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
             return new DataPlane(raw, state, ingest, gate, api, commands);
         } catch (Exception | Error e) {

@@ -169,7 +169,7 @@ public final class RegionNodeApp {
             audit.describe().forEach((k, v) -> LOG.info("  {} = {}", k, v));
             data = DataPlane.start(vertx, dataConfig, audit, registry.session(), registry.adapterClients(), configs.policyRules(),
                     new TokenValidator(config.jwksUri(), config.issuer().toString(), config.audience(), java.time.Clock.systemUTC()), meters,
-                    tracing.openTelemetry());
+                    tracing.openTelemetry(), services.connections());
         } catch (Exception e) {
             LOG.error("region node {} could not start its ingest and data API", regionId, e);
             stopAndExit(vertx, http, mqtt, registry);

@@ -103,6 +103,15 @@ public final class AdapterRegistryClients {
         return store.countDevices(tenantId).recover(AdapterRegistryClients::unavailable);
     }
 
+    /**
+     * The ids of every tenant in this region's registry, for the node's device totals.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<List<String>> tenantIds() {
+        return store.readAllTenants().map(all -> all.stream().map(Map.Entry::getKey).toList()).recover(AdapterRegistryClients::unavailable);
+    }
+
     public TenantClient tenantClient() {
         return tenants;
     }

@@ -394,6 +394,64 @@ class DataPlaneIT {
     }
 
     @Test
+    @Order(8)
+    void stats_countTheTenantsDevices_itsOpenConnection_andItsMessagesOfTheLast10s_andOnlyToThoseWhoMaySeeThem() throws Exception {
+        HttpResponse<String> count = node.get("/v1/tenants/" + TENANT + "/devices/count", homeGateway);
+        assertEquals(200, count.statusCode(), count.body());
+        long registered = new JsonObject(count.body()).getLong("devices");
+        MqttClient mqtt = node.connect(TENANT, "lamp-1");
+        try {
+            List<String> payloads = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                payloads.add(new JsonObject().put("env", new JsonObject().put("temp", 20.0)).encode());
+            }
+            DataTestNode.publishAll(mqtt, "telemetry", payloads);
+            HttpResponse<String> mine = node.get("/v1/stats?tenant=" + TENANT, homeGateway);
+            assertEquals(200, mine.statusCode(), mine.body());
+            JsonObject stats = new JsonObject(mine.body());
+            assertEquals(REGION, stats.getString("region"));
+            assertEquals(TENANT, stats.getString("tenant"));
+            assertEquals(registered, stats.getLong("devicesRegistered"), stats.encode());
+            assertEquals(1, stats.getInteger("devicesConnected"), stats.encode());
+            // 30 PUBACKed messages within the last 10 s; earlier tests' messages are older than the window
+            assertTrue(stats.getDouble("ingestPerSecond") >= 3.0, stats.encode());
+            assertEquals("PT10S", stats.getString("window"));
+            assertNotNull(Instant.parse(stats.getString("at")));
+
+            HttpResponse<String> analyst = node.get("/v1/stats?tenant=" + TENANT, node.client.userToken(keycloak, MeridianRealm.LAMP_ANALYST));
+            assertEquals(200, analyst.statusCode(), analyst.body());
+            assertEquals(1, new JsonObject(analyst.body()).getInteger("devicesConnected"));
+
+            HttpResponse<String> whole = node.get("/v1/stats", auditor);
+            assertEquals(200, whole.statusCode(), whole.body());
+            JsonObject total = new JsonObject(whole.body());
+            assertFalse(total.containsKey("tenant"));
+            assertTrue(total.getLong("devicesRegistered") >= registered, total.encode());
+            assertTrue(total.getInteger("devicesConnected") >= 1, total.encode());
+            assertTrue(total.getDouble("ingestPerSecond") >= stats.getDouble("ingestPerSecond"), total.encode());
+
+            JsonObject other = new JsonObject(node.get("/v1/stats?tenant=stats-nobody", auditor).body());
+            assertEquals(0, other.getLong("devicesRegistered"));
+            assertEquals(0, other.getInteger("devicesConnected"));
+            assertEquals(0.0, other.getDouble("ingestPerSecond"));
+        } finally {
+            DataTestNode.await(mqtt.disconnect());
+        }
+        String lampAnalyst = node.client.userToken(keycloak, MeridianRealm.LAMP_ANALYST);
+        assertProblem(node.get("/v1/stats", lampAnalyst), 403, "customer asks with tenant=");
+        assertProblem(node.get("/v1/stats?tenant=carehome", lampAnalyst), 403, "tenant is not carehome");
+        assertProblem(node.get("/v1/stats?tenant=" + TENANT, null), 401, "bearer token is required");
+        assertProblem(node.get("/v1/stats?tenant=bad%20id", auditor), 400, "tenant must be");
+        awaitTrue(() -> {
+            try {
+                return new JsonObject(node.get("/v1/stats?tenant=" + TENANT, homeGateway).body()).getInteger("devicesConnected") == 0;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "the closed connection is no longer counted");
+    }
+
+    @Test
     @Order(99)
     void decisionLog_verifiesIntact_andAnEditedRowIsFoundByVerify() throws Exception {
         HttpResponse<String> verify = node.get("/v1/decisions/verify", auditor);

@@ -51,6 +51,8 @@ final class DataTestNode implements AutoCloseable {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final DeviceRegistry registry;
     final MqttAdapter mqtt;
+    /** The adapter's shared services, whose connections and ingest rate the data API's /v1/stats reports. */
+    final AdapterServices services;
     private final DataPlane.Config dataConfig;
     private final RegistryConfig registryConfig;
     volatile DataPlane data;
@@ -72,8 +74,8 @@ final class DataTestNode implements AutoCloseable {
         RegistryConfig rc = RegistryConfig.local(region, "127.0.0.1", 0, cassandra.cqlAddress(), cassandra.localDatacenter(),
                 keycloak.issuer()).withBcryptCost(4);
         registry = await(DeviceRegistry.start(vertx, rc, DataPlane.tenantCheck(RegionConfigs.loadDefault().policyRules())));
-        mqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0),
-                AdapterServices.create(vertx, kafka, registry.adapterClients(), NoopTracerFactory.create(), meters)));
+        services = AdapterServices.create(vertx, kafka, registry.adapterClients(), NoopTracerFactory.create(), meters);
+        mqtt = await(MqttAdapter.start(vertx, new MqttAdapter.Config("127.0.0.1", 0), services));
         // a short topic refresh, so that a new tenant's topic is read within a second
         Duration retention = RegionConfigs.loadDefault().tenantDefaults().retention();
         dataConfig = DataPlane.Config.local(region, kafka, "127.0.0.1", 0, retention)
@@ -84,9 +86,10 @@ final class DataTestNode implements AutoCloseable {
     }
 
     private DataPlane startDataPlane() throws Exception {
-        return DataPlane.start(vertx, dataConfig, registry.session(), registry.adapterClients(), RegionConfigs.loadDefault().policyRules(),
+        return DataPlane.start(vertx, dataConfig, DataPlane.AuditSettings.local(dataConfig, RegionConfigs.loadDefault()), registry.session(),
+                registry.adapterClients(), RegionConfigs.loadDefault().policyRules(),
                 new TokenValidator(registryConfig.jwksUri(), registryConfig.issuer().toString(), registryConfig.audience(), Clock.systemUTC()),
-                meters, telemetry);
+                meters, telemetry, services.connections());
     }
 
     /** Something done while the data plane is down. */

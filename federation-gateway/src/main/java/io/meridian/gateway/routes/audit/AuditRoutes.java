@@ -176,7 +176,7 @@ public final class AuditRoutes extends RouteBuilder {
     }
 
     /** The request's query parameters (the first value of each), decoded. */
-    static Map<String, String> query(Exchange exchange) {
+    public static Map<String, String> query(Exchange exchange) {
         String raw = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
         Map<String, String> params = new HashMap<>();
         if (raw == null || raw.isEmpty()) {
@@ -192,7 +192,7 @@ public final class AuditRoutes extends RouteBuilder {
     }
 
     /** A whole-number query parameter in {@code [min, max]}, or {@code fallback} when absent; 400 naming it otherwise. */
-    static long number(Map<String, String> query, String name, long fallback, long min, long max) {
+    public static long number(Map<String, String> query, String name, long fallback, long min, long max) {
         String v = query.get(name);
         if (v == null) {
             return fallback;

@@ -236,7 +236,7 @@ public final class AuditRunsRoutes extends RouteBuilder {
     }
 
     /** A run without its report: id, status, progress, scope, times, verdict or error. */
-    static ObjectNode summary(AuditRun run) {
+    public static ObjectNode summary(AuditRun run) {
         ObjectNode o = JSON.createObjectNode();
         o.put("runId", run.id().toString());
         o.put("status", run.status());

@@ -16,10 +16,10 @@ import java.util.Optional;
  * with the gateway's own client token, which the catalog accepts for every tenant. Blocking, bounded by the catalog
  * timeout. Path segments must already be encoded.
  */
-final class CatalogDevices {
+public final class CatalogDevices {
 
     /** The catalog's answer, whatever its status. */
-    record Reply(int status, String contentType, String body) {
+    public record Reply(int status, String contentType, String body) {
     }
 
     private final URI base;
@@ -27,7 +27,7 @@ final class CatalogDevices {
     private final HttpClient http;
     private final Duration timeout;
 
-    CatalogDevices(URI catalogUrl, ClientToken token, HttpClient http, Duration timeout) {
+    public CatalogDevices(URI catalogUrl, ClientToken token, HttpClient http, Duration timeout) {
         this.base = Objects.requireNonNull(catalogUrl, "catalogUrl must not be null");
         this.token = Objects.requireNonNull(token, "token must not be null");
         this.http = Objects.requireNonNull(http, "http must not be null");
@@ -40,7 +40,7 @@ final class CatalogDevices {
      *
      * @throws GatewayProblem 503 with {@code Retry-After} when the catalog or Keycloak cannot be reached in time
      */
-    Reply call(String method, String path, Optional<String> body) throws InterruptedException {
+    public Reply call(String method, String path, Optional<String> body) throws InterruptedException {
         String bearer = bearer();
         Reply reply = send(method, path, body, bearer);
         if (reply.status() == 401) {

@@ -22,10 +22,10 @@ import java.util.Objects;
  * <p>When the catalog is down or too slow the answer is a 503 problem, even if an older directory is cached: a stale
  * health report is worse than none.
  */
-final class CatalogRegions {
+public final class CatalogRegions {
 
     /** A directory and when it was fetched. */
-    record Directory(JsonNode regions, Instant fetchedAt) {
+    public record Directory(JsonNode regions, Instant fetchedAt) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,7 @@ final class CatalogRegions {
     private final Clock clock;
     private Directory cached;
 
-    CatalogRegions(URI catalogUrl, ClientToken token, HttpClient http, Duration ttl, Duration timeout, Clock clock) {
+    public CatalogRegions(URI catalogUrl, ClientToken token, HttpClient http, Duration ttl, Duration timeout, Clock clock) {
         this.regionsUri = URI.create(Objects.requireNonNull(catalogUrl, "catalogUrl must not be null") + "/regions");
         this.token = Objects.requireNonNull(token, "token must not be null");
         this.http = Objects.requireNonNull(http, "http must not be null");
@@ -53,7 +53,7 @@ final class CatalogRegions {
      * @throws GatewayProblem 503 when the catalog or the token endpoint is unavailable, 502 when the catalog answered
      *                        something unusable
      */
-    synchronized Directory get() throws InterruptedException {
+    public synchronized Directory get() throws InterruptedException {
         Instant now = clock.instant();
         if (cached != null && now.isBefore(cached.fetchedAt().plus(ttl))) {
             return cached;

@@ -105,7 +105,7 @@ public final class HttpAdapter {
                 config.securePort(), config.maxPayloadSize());
 
         HttpRefusals refusals = new HttpRefusals(services.meters());
-        MeridianHttpAdapter adapter = new MeridianHttpAdapter(refusals, config.maxInFlight());
+        MeridianHttpAdapter adapter = new MeridianHttpAdapter(refusals, config.maxInFlight(), services.connections().ingest());
         adapter.setConfig(properties);
         services.configure(adapter);
         return vertx.deployVerticle(adapter).map(id -> new HttpAdapter(vertx, adapter, refusals, id));

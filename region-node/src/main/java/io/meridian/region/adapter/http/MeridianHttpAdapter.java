@@ -1,5 +1,7 @@
 package io.meridian.region.adapter.http;
 
+import io.meridian.region.adapter.IngestRate;
+
 import io.meridian.region.adapter.DeviceAuthentication;
 import io.netty.handler.codec.TooLongFrameException;
 import io.opentracing.Span;
@@ -83,9 +85,13 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private HttpServer secureServer;
     private DeviceAuthentication authentication;
 
-    MeridianHttpAdapter(HttpRefusals refusals, int maxInFlight) {
+    private final IngestRate ingest;
+
+    /** @param ingest where accepted messages are counted for the node's ingest rate ({@code GET /v1/stats}) */
+    MeridianHttpAdapter(HttpRefusals refusals, int maxInFlight, IngestRate ingest) {
         this.refusals = refusals;
         this.maxInFlight = maxInFlight;
+        this.ingest = java.util.Objects.requireNonNull(ingest, "ingest must not be null");
     }
 
     @Override
@@ -349,10 +355,10 @@ final class MeridianHttpAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
     private Future<Void> send(TenantObject tenant, RegistrationAssertion assertion, Upload upload, Map<String, Object> properties,
             SpanContext spanContext) {
         // for QoS 1 and events the senders' futures complete only when Kafka acknowledged the record
-        return upload.event()
+        return (upload.event()
                 ? getEventSender(tenant).sendEvent(tenant, assertion, upload.contentType(), upload.payload(), properties, spanContext)
                 : getTelemetrySender(tenant).sendTelemetry(tenant, assertion, upload.qos(), upload.contentType(), upload.payload(), properties,
-                        spanContext);
+                        spanContext)).onSuccess(v -> ingest.accepted(tenant.getTenantId()));
     }
 
     // ---- commands piggy-backed on the response

@@ -385,6 +385,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                     session.done();
                     span.finish();
                     if (sent.succeeded()) {
+                        connections.ingest().accepted(tenantId);
                         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
                             // only now: for QoS 1 the sender's future completes when Kafka acknowledged the record
                             endpoint.publishAcknowledge(message.messageId());
@@ -590,6 +591,7 @@ final class MeridianMqttAdapter extends AbstractProtocolAdapterBase<ProtocolAdap
                     session.done();
                     span.finish();
                     if (sent.succeeded()) {
+                        connections.ingest().accepted(tenantId);
                         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
                             endpoint.publishAcknowledge(message.messageId());
                         }
