@@ -20,6 +20,8 @@ const REGIONS = [
   { id: 'eu-central', name: 'EU Central', jurisdiction: 'EU', status: 'UP', city: 'Frankfurt', country: 'DE', coordinates: { latitude: 50.11, longitude: 8.68 } },
   { id: 'af-south', name: 'Africa South', jurisdiction: 'ZA', status: 'UP', city: 'Cape Town', country: 'ZA', coordinates: { latitude: -33.92, longitude: 18.42 } },
   { id: 'us-east', name: 'US East', jurisdiction: 'US', status: 'UP', city: 'Ashburn', country: 'US', coordinates: { latitude: 39.04, longitude: -77.49 } },
+  // in the directory but not running, as in the suite: the map shows it UNAVAILABLE
+  { id: 'uk-south', name: 'London (UK South)', jurisdiction: 'GB', status: 'DOWN', city: 'London', country: 'GB', coordinates: { latitude: 51.51, longitude: -0.13 } },
 ];
 const arcs = [
   { from: 'eu-central', to: 'us-east', allow: 12, partial: 3, deny: 0, suppressedCells: 7, tenant: 'lampco' },
@@ -63,7 +65,7 @@ const visibleArcs = (c) => {
 };
 const status = (c) => ({
   at: new Date().toISOString(), scope: { tenant: tenantOf(c) },
-  regions: REGIONS.map((r, i) => ({ id: r.id, jurisdiction: r.jurisdiction, health: 'UP', devicesRegistered: 10 + i, devicesConnected: 5 + i, ingestPerSecond: 3.5 + Math.random() })),
+  regions: REGIONS.filter((r) => r.id !== 'uk-south').map((r, i) => ({ id: r.id, jurisdiction: r.jurisdiction, health: 'UP', devicesRegistered: 10 + i, devicesConnected: 5 + i, ingestPerSecond: 3.5 + Math.random() })),
 });
 
 createServer((req, res) => {

@@ -68,15 +68,46 @@ export function createMap(svg) {
   return { svg, proj, arcs, markers };
 }
 
+const LINE = 18;
+const CHAR = 7.4; // the width of one character of the 13 px label font, near enough for placing boxes
+
+/**
+ * Where each marker's two-line label goes so that no two labels overlap (regions can be close: Frankfurt and London).
+ * Greedy, in the given order: the first of these spots whose box is free and inside the map, else the first spot:
+ * the side away from the map's middle (where the arcs run), then the other side, then below, then further up.
+ * Returns per point {dx, dy, anchor}: dy is the first line's baseline relative to the marker.
+ */
+export function placeLabels(points) {
+  const placed = [];
+  return points.map((p) => {
+    const w = Math.max(...p.lines.map((l) => l.length)) * CHAR;
+    const away = p.x < 0.45 * WIDTH ? 'left' : 'right';
+    const other = away === 'left' ? 'right' : 'left';
+    const spots = [[away, -LINE], [other, -LINE], [away, LINE + 6], [other, LINE + 6], [away, -3 * LINE], [other, -3 * LINE]];
+    const box = ([side, dy]) => {
+      const x0 = side === 'right' ? p.x + 12 : p.x - 12 - w;
+      return { x0, x1: x0 + w, y0: p.y + dy - 13, y1: p.y + dy + LINE + 4 };
+    };
+    const free = (b) => b.x0 >= 0 && b.x1 <= WIDTH && b.y0 >= 0 && b.y1 <= HEIGHT
+      && placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
+    const spot = spots.find((sp) => free(box(sp))) || spots[0];
+    placed.push(box(spot));
+    return { dx: spot[0] === 'right' ? 12 : -12, dy: spot[1], anchor: spot[0] === 'right' ? 'start' : 'end' };
+  });
+}
+
 /** Redraws the region markers with their live numbers. */
 export function drawMarkers(map, regions) {
   map.markers.replaceChildren();
-  for (const r of regions) {
-    const c = r.coordinates;
-    if (!c) {
-      continue;
-    }
-    const [x, y] = map.proj([c.longitude, c.latitude]);
+  const shown = regions.filter((r) => r.coordinates).map((r) => {
+    const [x, y] = map.proj([r.coordinates.longitude, r.coordinates.latitude]);
+    const name = `${r.name || r.id} · ${r.jurisdiction} · ${r.health}`;
+    const counts = `${fmt(r.devicesConnected)} / ${fmt(r.devicesRegistered)} devices · ${fmt(r.ingestPerSecond, 1)} msg/s`;
+    return { r, x, y, lines: [name, counts] };
+  });
+  const spots = placeLabels(shown);
+  shown.forEach(({ r, x, y }, i) => {
+    const { dx, dy, anchor } = spots[i];
     const health = (r.health || 'UNAVAILABLE').toLowerCase();
     const g = el('g', {
       class: `marker ${health}`, 'data-testid': `region-${r.id}`, tabindex: 0, role: 'img', transform: `translate(${x.toFixed(1)},${y.toFixed(1)})`,
@@ -84,11 +115,9 @@ export function drawMarkers(map, regions) {
         + `devices connected, ${fmt(r.ingestPerSecond, 1)} messages per second`,
     }, map.markers);
     el('circle', { r: 7, class: 'dot' }, g);
-    // the label sits on the side away from the map's middle, where the arcs between regions run
-    const left = x < 0.45 * WIDTH;
-    const t = el('text', { x: left ? -12 : 12, y: -18, 'text-anchor': left ? 'end' : 'start', class: 'label' }, g);
-    span(t, `${r.name || r.id} · ${r.jurisdiction} · ${r.health}`, { class: 'name', x: left ? -12 : 12 });
-    const t2 = el('text', { x: left ? -12 : 12, y: 0, 'text-anchor': left ? 'end' : 'start', class: 'label counts' }, g);
+    const t = el('text', { x: dx, y: dy, 'text-anchor': anchor, class: 'label' }, g);
+    span(t, `${r.name || r.id} · ${r.jurisdiction} · ${r.health}`, { class: 'name', x: dx });
+    const t2 = el('text', { x: dx, y: dy + LINE, 'text-anchor': anchor, class: 'label counts' }, g);
     span(t2, fmt(r.devicesConnected), { 'data-testid': `region-${r.id}-connected` });
     span(t2, ' / ');
     span(t2, fmt(r.devicesRegistered), { 'data-testid': `region-${r.id}-registered` });
@@ -103,7 +132,7 @@ export function drawMarkers(map, regions) {
       halo.querySelectorAll('[data-testid]').forEach((e) => e.removeAttribute('data-testid'));
       g.insertBefore(halo, tx);
     }
-  }
+  });
 }
 
 function span(text, s, attrs = {}) {

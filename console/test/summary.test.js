@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arcLabel, drawableArcs, mergeStatus, outcomeMix, periodRange, showCount, transferTotals } from '../src/summary.js';
-import { arcPath } from '../src/map.js';
+import { arcPath, placeLabels } from '../src/map.js';
 
 describe('arcs and outcomes', () => {
   it('colours an arc by its worst outcome and marks a mix', () => {
@@ -56,5 +56,28 @@ describe('status', () => {
     expect(merged[1]).toMatchObject({ id: 'us-east', health: 'UNAVAILABLE', devicesConnected: null });
     expect(showCount(null)).toBe('—');
     expect(showCount(41.55, 1)).toBe('41.5');
+  });
+});
+
+describe('label placement', () => {
+  const overlap = (a, b) => !(a.x1 <= b.x0 || a.x0 >= b.x1 || a.y1 <= b.y0 || a.y0 >= b.y1);
+  const boxOf = (p, s) => {
+    const w = Math.max(...p.lines.map((l) => l.length)) * 7.4;
+    const x0 = s.anchor === 'start' ? p.x + 12 : p.x - 12 - w;
+    return { x0, x1: x0 + w, y0: p.y + s.dy - 13, y1: p.y + s.dy + 22 };
+  };
+
+  it('puts the labels of two close regions where they do not overlap', () => {
+    const pts = [
+      { x: 470, y: 120, lines: ['London (UK South) · GB · UNAVAILABLE', '— / — devices · — msg/s'] },
+      { x: 482, y: 128, lines: ['Frankfurt (EU Central) · EU · UP', '12 / 28 devices · 4.1 msg/s'] },
+      { x: 300, y: 150, lines: ['N. Virginia (US East) · US · UP', '6 / 6 devices · 1.8 msg/s'] },
+    ];
+    const spots = placeLabels(pts);
+    const boxes = pts.map((p, i) => boxOf(p, spots[i]));
+    expect(overlap(boxes[0], boxes[1])).toBe(false);
+    expect(overlap(boxes[0], boxes[2]) || overlap(boxes[1], boxes[2])).toBe(false);
+    // a region west of the middle is labelled on its west side, away from the arcs
+    expect(spots[2].anchor).toBe('end');
   });
 });

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The console (issue 10) in headless Debian Chromium, driven by {@code console/e2e/console.e2e.mjs} (playwright-core)
- * against the suite's federation while its fleet is connected and publishing: sign-in through the realm's own login
+ * against the suite's federation while its fleet is connected and publishing, after a few cross-border aggregate
+ * queries as lampco's analyst (arcs with ledger entries): sign-in through the realm's own login
  * page as lamp-analyst, lamp-admin and auditor; the three regions on the map with devices connected and registered; a
  * raw read through a foreign gateway answered 451 and its DENY arc drawn without a reload; lampco's analyst seeing
  * nothing of carehome (and the API refusing carehome's overview to that token); an audit run by the auditor to a
@@ -50,6 +51,12 @@ class ConsoleIT {
         assertTrue(Files.isDirectory(consoleDir.resolve("node_modules/playwright-core")),
                 "playwright-core is not installed in " + consoleDir + ": build the console module first (its npm ci)");
         Files.createDirectories(OUT);
+        // lampco's analyst asks for aggregates through the us-east and af-south gateways, as customers do: eu-central's
+        // releases to them (PARTIAL, the rare group suppressed) are arcs on the map with ledger entries behind them
+        for (String via : List.of("us-east", "us-east", "af-south")) {
+            SuiteFederation.ok(suite.send("GET", suite.gatewayApi(via) + "/tenants/lampco/aggregates?" + suite.anonQuery("PT1H", "label:model"),
+                    suite.userToken(MeridianRealm.LAMP_ANALYST), null));
+        }
 
         // the fleet keeps its MQTT connections for the whole run, so the map's connected counts are the live ones
         Simulator sim = new Simulator(Simulator.Settings.of(URI.create(suite.catalogApi()), suite.keycloak.tokenEndpoint(),
