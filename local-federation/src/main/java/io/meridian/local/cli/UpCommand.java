@@ -170,10 +170,22 @@ final class UpCommand implements Callable<Integer> {
             out.printf("  %-12s %s%n", id, federation.service("gateway-" + id).map(g -> g.endpoints().get("api"))
                     .orElse("not running (no gateway provider on the classpath)"));
         }
+        out.println();
+        out.println("web console (one per gateway; sign in with a demo user below):");
+        for (String id : ids) {
+            out.printf("  %-12s %s%n", id, federation.service("gateway-" + id).map(g -> g.endpoints().get("api")).map(UpCommand::consoleUrl)
+                    .orElse("not running"));
+        }
         federation.service("keycloak").ifPresentOrElse(
                 k -> printCredentials(k, ids),
                 () -> out.println("\ndemo credentials: none yet (Keycloak is not available)"));
         out.println("\nlogs: ./meridian logs <service>    status: ./meridian status    stop: Ctrl-C or ./meridian down");
+    }
+
+    /** The console a gateway serves beside its API: {@code http://host:port/v1} gives {@code http://host:port/console/}. */
+    static String consoleUrl(String api) {
+        java.net.URI uri = java.net.URI.create(api);
+        return uri.getScheme() + "://" + uri.getAuthority() + "/console/";
     }
 
     /** The realm's documented development credentials: demo users, then the service clients. */

@@ -58,9 +58,12 @@ public final class NodeStats {
             if (entry.value != null && now - entry.at < maxAge.toMillis()) {
                 return Future.succeededFuture(entry.value);
             }
-            if (entry.refreshing == null) {
+            Future<Long> refresh = entry.refreshing;
+            if (refresh == null) {
                 Promise<Long> done = Promise.promise();
-                entry.refreshing = done.future();
+                refresh = done.future();
+                entry.refreshing = refresh;
+                // the count may complete at once (a cached driver answer, a test): the local keeps its future either way
                 count(tenant).onComplete(r -> {
                     synchronized (entry) {
                         if (r.succeeded()) {
@@ -73,7 +76,7 @@ public final class NodeStats {
                 });
             }
             // a stale value is better than a wait: the refresh above replaces it within the query's time
-            return entry.value != null ? Future.succeededFuture(entry.value) : entry.refreshing;
+            return entry.value != null ? Future.succeededFuture(entry.value) : refresh;
         }
     }
 
