@@ -246,9 +246,12 @@ async function loadTenant(tenant) {
     e.textContent = 'Export policy';
     const w = document.createElement('h4');
     w.textContent = 'Where its devices live';
-    const t = table(`Devices of ${o.tenant} by region`, ['Region', 'Registered', 'Connected'],
-      (o.devicesByRegion || []).map((x) => [regionName(x.region), showCount(x.devicesRegistered), showCount(x.devicesConnected)]), 'tenant-devices');
-    body.replaceChildren(h, a, describe(o.allocation), e, describe(o.export), w, t);
+    const t = table(`Devices of ${o.tenant} by region`, ['Region', 'Health', 'Registered', 'Connected'],
+      (o.devicesByRegion || []).map((x) => [regionName(x.region), x.health || '', showCount(x.devicesRegistered), showCount(x.devicesConnected)]),
+      'tenant-devices');
+    const home = document.createElement('p');
+    home.textContent = o.homeJurisdiction ? `Home jurisdiction: ${o.homeJurisdiction}` : '';
+    body.replaceChildren(h, home, a, describe(o.allocation), e, describe(o.export), w, t);
   } catch (err) {
     body.textContent = err instanceof ApiError && err.status === 403
       ? `You may not read tenant ${tenant} (403).` : `Tenant ${tenant} could not be read: ${err.message}`;
