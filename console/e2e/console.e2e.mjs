@@ -213,6 +213,29 @@ async function auditor(page, user, context) {
   await page.waitForTimeout(5500); // one transfers event, so the arcs of the last hour are drawn
   await page.screenshot({ path: join(OUT, `map-${user.username}.png`), fullPage: true });
 
+  // the keyboard path: from the top of the page, Tab reaches the views, the period, every region marker, every arc and
+  // the text tables' buttons, in that order; each marker and arc has a label for screen readers
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.locator('body').focus();
+  const path = [];
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    path.push(await page.evaluate(() => {
+      const e = document.activeElement;
+      return e ? e.getAttribute('data-testid') || e.id || e.tagName : null;
+    }));
+  }
+  const arcs = await page.$$eval('g[data-testid^="arc-"]', (els) => els.map((e) => e.dataset.testid));
+  const wanted = ['nav-map', 'nav-tenant', 'nav-audit', 'period', ...REGIONS.map((r) => `region-${r}`), ...arcs,
+    ...arcs.map((a) => a.replace(/^arc-/, 'records-'))];
+  const positions = wanted.map((w) => path.indexOf(w));
+  check(positions.every((p) => p >= 0), `${user.username}: Tab reaches ${wanted.join(', ')} (path: ${path.join(' > ')})`);
+  check(positions.slice(0, 4).every((p, i, a) => i === 0 || p > a[i - 1]) && Math.max(...positions.slice(0, 4)) < Math.min(...positions.slice(4)),
+    `${user.username}: the views and the period come before the map on the keyboard path`);
+  const unlabelled = await page.$$eval('g[data-testid^="region-"], g[data-testid^="arc-"]',
+    (els) => els.filter((e) => !(e.getAttribute('aria-label') || '').trim()).map((e) => e.dataset.testid));
+  check(unlabelled.length === 0, `${user.username}: every marker and arc has an aria-label (${unlabelled.join(', ') || 'none missing'})`);
+
   // any tenant, read-only
   await page.getByTestId('nav-tenant').click();
   await page.getByTestId('tenant-input').fill(OTHER_TENANT);
