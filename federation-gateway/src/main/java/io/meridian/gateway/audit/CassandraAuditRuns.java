@@ -3,6 +3,7 @@ package io.meridian.gateway.audit;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.meridian.gateway.ledger.CassandraTransferLedger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -42,7 +43,8 @@ public final class CassandraAuditRuns implements AuditRuns {
         Objects.requireNonNull(session, "session must not be null");
         Objects.requireNonNull(keyspace, "keyspace must not be null");
         Objects.requireNonNull(gateway, "gateway must not be null");
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".audit_runs (gateway text, run_id timeuuid, status text, requested_by text, "
+        // with the ledger's schema timeout: under load the driver's 2 s default failed the gateway's start (seen at load 80)
+        CassandraTransferLedger.schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".audit_runs (gateway text, run_id timeuuid, status text, requested_by text, "
                 + "started_at timestamp, finished_at timestamp, regions list<text>, range_from timestamp, range_to timestamp, step text, done int, "
                 + "total int, verdict text, error text, report text, PRIMARY KEY ((gateway), run_id)) WITH CLUSTERING ORDER BY (run_id DESC)");
         return new CassandraAuditRuns(session, keyspace, gateway);

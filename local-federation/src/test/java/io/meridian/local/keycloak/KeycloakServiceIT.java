@@ -152,6 +152,20 @@ class KeycloakServiceIT {
         assertEquals(400, authorize("http://evil.example/console/callback", challenge).statusCode());
     }
 
+    @Test
+    void console_tokenEndpoint_answersCorsForAGatewayOriginOnAnyLoopbackPort() throws Exception {
+        // the console redeems its code from the gateway's origin; without Access-Control-Allow-Origin the browser
+        // would hide the token endpoint's answer from it
+        String origin = "http://127.0.0.1:" + FreePorts.allocate();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(keycloak.issuer() + "/protocol/openid-connect/token"))
+                .header("Origin", origin).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "authorization_code", "code", "not-a-code",
+                        "client_id", MeridianRealm.CONSOLE_CLIENT, "redirect_uri", origin + "/console/", "code_verifier",
+                        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals(origin, r.headers().firstValue("Access-Control-Allow-Origin").orElse(null), r.headers().map().toString());
+    }
+
     private HttpResponse<String> authorize(String redirect, String challenge) throws Exception {
         String query = form(Map.of(
                 "client_id", MeridianRealm.CONSOLE_CLIENT,
