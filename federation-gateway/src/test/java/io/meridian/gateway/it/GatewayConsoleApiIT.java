@@ -101,13 +101,16 @@ class GatewayConsoleApiIT {
                     "-u", lamp.username(), "-P", lamp.password(), "-q", "1", "-t", "command///req/#", "-W", "600")
                     .redirectErrorStream(true).start();
             try {
+                JsonNode[] last = new JsonNode[1];
                 JsonNode status = await(() -> {
                     publish(mqttPort, lamp, 3);
                     JsonNode s = JSON.readTree(ok(send("GET", euApi + "/federation/status", lampAnalyst, null)).body());
+                    last[0] = s;
                     JsonNode r = region(s, "eu-central");
                     return r.path("devicesRegistered").asLong() >= 1 && r.path("devicesConnected").asLong() >= 1
                             && r.path("ingestPerSecond").asDouble() > 0 ? s : null;
-                }, "lampco's device registered, connected and publishing in eu-central's status");
+                }, () -> "lampco's device registered, connected and publishing in eu-central's status; last seen: " + last[0]
+                        + "; mosquitto_sub alive: " + connected.isAlive());
                 assertEquals("lampco", status.at("/scope/tenant").asText());
                 assertEquals("UP", region(status, "eu-central").path("health").asText(), status.toString());
                 assertEquals("UP", region(status, "us-east").path("health").asText(), status.toString());
@@ -359,6 +362,10 @@ class GatewayConsoleApiIT {
     }
 
     private static JsonNode await(Probe probe, String what) throws Exception {
+        return await(probe, () -> what);
+    }
+
+    private static JsonNode await(Probe probe, java.util.function.Supplier<String> what) throws Exception {
         Instant deadline = Instant.now().plus(WAIT);
         while (Instant.now().isBefore(deadline)) {
             JsonNode v = probe.get();
@@ -367,7 +374,7 @@ class GatewayConsoleApiIT {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("not within " + WAIT + ": " + what);
+        throw new AssertionError("not within " + WAIT + ": " + what.get());
     }
 
     private HttpResponse<String> send(String method, String uri, String token, String body) throws Exception {
