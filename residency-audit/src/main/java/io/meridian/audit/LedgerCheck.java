@@ -170,7 +170,7 @@ final class LedgerCheck {
                     counts[2]++;
                     continue;
                 }
-                if (d.destinationRegion() != null && ledgerErrors.containsKey(d.destinationRegion())) {
+                if (d.ledgerRegion() != null && ledgerErrors.containsKey(d.ledgerRegion())) {
                     // cannot be judged: that gateway's ledger could not be read, which makes the row ERROR
                     counts[4]++;
                     continue;
@@ -246,10 +246,10 @@ final class LedgerCheck {
         if (d.destinationJurisdiction().equals(sourceJurisdiction)) {
             return SAME_JURISDICTION;
         }
-        if (!d.byGateway() || d.destinationRegion() == null) {
+        if (!d.byGateway() || d.ledgerRegion() == null) {
             return DIRECT_CALLER;
         }
-        if (!targets.gateways().containsKey(d.destinationRegion())) {
+        if (!targets.gateways().containsKey(d.ledgerRegion())) {
             return GATEWAY_NOT_AUDITED;
         }
         return null;
@@ -274,7 +274,7 @@ final class LedgerCheck {
         if (!d.tenant().equals(e.tenant())) {
             p.add("TENANT_MISMATCH");
         }
-        if (d.destinationRegion() != null && !d.destinationRegion().equals(gateway)) {
+        if (d.ledgerRegion() != null && !d.ledgerRegion().equals(gateway)) {
             p.add("DECIDED_FOR_ANOTHER_REGION");
         }
         if (e.kind().equals("RECEIVED")) {

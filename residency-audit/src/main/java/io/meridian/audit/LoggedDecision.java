@@ -26,4 +26,15 @@ record LoggedDecision(String region, long sequence, UUID decisionId, Instant tim
     boolean byGateway() {
         return requester.startsWith(GATEWAY_REQUESTER_PREFIX);
     }
+
+    /**
+     * The gateway whose ledger must hold this release: the destination region, or, for a decision made for a gateway's
+     * export sink (no destination region), the gateway that asked. Null when no gateway asked.
+     */
+    String ledgerRegion() {
+        if (destinationRegion != null) {
+            return destinationRegion;
+        }
+        return byGateway() ? requester.substring(GATEWAY_REQUESTER_PREFIX.length()) : null;
+    }
 }

@@ -248,6 +248,27 @@ class AuditEngineTest {
     }
 
     @Test
+    void aReleaseDecidedForAGatewaysExportSink_mustBeInThatGatewaysLedger_asExportedThere() throws Exception {
+        // EU cells that the us-east gateway exports on to a ZA sink: decided for ZA, with no destination region
+        DecisionRecord exported = stub.decide("eu-central", "lampco", DataCategory.AGGREGATE, Outcome.ALLOW, "ZA", null, "client:gateway-us-east", 2,
+                Map.of(), StubFederation.T0.plusSeconds(40));
+        DecisionRecord lost = stub.decide("eu-central", "lampco", DataCategory.AGGREGATE, Outcome.ALLOW, "ZA", null, "client:gateway-us-east", 2,
+                Map.of(), StubFederation.T0.plusSeconds(41));
+        stub.cleanReleases("eu-central");
+        stub.receive("us-east", "US", "EU", exported, "EXPORTED").put("destination", "ZA");
+        // the same kind of release claimed by another gateway's ledger
+        stub.receive("af-south", "ZA", "EU", exported, "EXPORTED").put("destination", "ZA");
+        AuditReport r = audit();
+        List<AuditReport.Finding> f = findings(r, "ledger-matches-decisions");
+        assertEquals(List.of("DECIDED_FOR_ANOTHER_REGION"), problems(f, "af-south", 2), f.toString());
+        // the release that no ledger holds is not explained away as a direct caller's: the us-east gateway asked
+        AuditReport.Finding unexplained = f.stream().filter(x -> lost.decisionId().toString().equals(x.evidence().get("decisionId"))).findFirst()
+                .orElseThrow(() -> new AssertionError("the unledgered export release is not reported: " + f));
+        assertEquals("WARNING", unexplained.severity());
+        assertEquals(2, f.size(), f.toString());
+    }
+
+    @Test
     void aBrokenLedgerChain_isAViolation() throws Exception {
         stub.ledgerVerify.put("us-east", StubFederation.JSON.createObjectNode().put("intact", false).put("entriesChecked", 1).put("lastGood", 0)
                 .set("firstBreak", StubFederation.JSON.createObjectNode().put("sequence", 1).put("kind", "HASH_MISMATCH").put("detail", "edited")));

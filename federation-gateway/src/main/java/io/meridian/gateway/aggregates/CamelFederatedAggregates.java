@@ -10,6 +10,7 @@ import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.ledger.TransferRecord;
 import io.meridian.gateway.problem.GatewayProblem;
 import io.meridian.gateway.tracing.GatewayTracing;
+import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
 import io.opentelemetry.context.Context;
 import java.net.URLEncoder;
@@ -64,16 +65,19 @@ final class CamelFederatedAggregates implements FederatedAggregates {
     }
 
     @Override
-    public Result query(String tenant, Query query) {
+    public Result query(String tenant, Query query, Optional<Jurisdiction> onward) {
         Objects.requireNonNull(tenant, "tenant must not be null");
         Objects.requireNonNull(query, "query must not be null");
+        Objects.requireNonNull(onward, "onward must not be null");
+        // passing on to this gateway's own jurisdiction is no onward transfer
+        Optional<Jurisdiction> beyond = onward.filter(j -> !j.equals(config.jurisdiction()));
         if (template == null) {
             throw new IllegalStateException("the aggregate routes have not been started");
         }
         Range range = validate(query);
         String path = "/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20") + "/aggregates?metric="
                 + enc(query.metric()) + "&resolution=" + query.resolution() + "&from=" + range.from() + "&to=" + range.to() + "&group="
-                + enc(query.group()) + "&merge=" + query.merge();
+                + enc(query.group()) + "&merge=" + query.merge() + beyond.map(j -> "&onward=" + enc(j.code())).orElse("");
         // the trace of the request (or of whatever calls this) goes with the branches, which run on other threads
         Context trace = Context.current();
         Exchange done = template.send(AggregatesRoutes.FANOUT, e -> {
@@ -89,11 +93,16 @@ final class CamelFederatedAggregates implements FederatedAggregates {
                 replies.put(r.region(), r);
             }
         }
-        return assemble(tenant, query, range, replies);
+        return assemble(tenant, query, range, replies, beyond);
     }
 
     /** From checked region replies to the answer; records cross-border parts first. Package-private for tests. */
     Result assemble(String tenant, Query query, Range range, Map<RegionId, RegionReply> replies) {
+        return assemble(tenant, query, range, replies, Optional.empty());
+    }
+
+    /** As {@link #assemble(String, Query, Range, Map)}; parts decided for an onward jurisdiction are not recorded as RECEIVED. */
+    Result assemble(String tenant, Query query, Range range, Map<RegionId, RegionReply> replies, Optional<Jurisdiction> onward) {
         List<RegionAnswer> answers = new ArrayList<>();
         Map<RegionId, String> failures = new LinkedHashMap<>();
         Map<RegionId, String> statuses = new HashMap<>();
@@ -123,7 +132,9 @@ final class CamelFederatedAggregates implements FederatedAggregates {
                 failures.put(region.id(), name + " answered " + reply.status() + ": " + detail(reply));
             }
         }
-        record(tenant, answers);
+        if (onward.isEmpty()) {
+            record(tenant, answers);
+        }
         return new Result(body(tenant, query, range, answers, failures, statuses), parts(answers), List.copyOf(failures.keySet()));
     }
 

@@ -23,7 +23,18 @@ public interface FederatedAggregates {
      * @return the merged answer; regions that failed or timed out are listed, never silently left out
      * @throws IllegalArgumentException naming the parameter when the query is malformed (a 400)
      */
-    Result query(String tenant, Query query);
+    default Result query(String tenant, Query query) {
+        return query(tenant, query, Optional.empty());
+    }
+
+    /**
+     * Runs the query for cells that this gateway will pass on to a sink in {@code onward} (an export). Every region then
+     * decides for that jurisdiction, where the data ends up, and not only for this gateway's; the parts are not recorded
+     * as RECEIVED, since the exporter records them as EXPORTED to {@code onward}.
+     *
+     * @param onward the sink's jurisdiction; empty (or this gateway's own jurisdiction) for an ordinary query
+     */
+    Result query(String tenant, Query query, Optional<Jurisdiction> onward);
 
     /**
      * What to aggregate, as the region data API takes it.

@@ -65,7 +65,8 @@ public final class Exporter {
      * @throws NotRecordedException           the sinks were written but the ledger could not record it
      */
     public Outcome run(String tenant, ExportRequest request, UUID exportId) throws ExportSinks.SinkException {
-        FederatedAggregates.Result result = aggregates.query(tenant, request.query());
+        // the regions decide for the sink's jurisdiction, where the cells end up, not only for this gateway's
+        FederatedAggregates.Result result = aggregates.query(tenant, request.query(), Optional.of(config.export().sinkJurisdiction()));
         Instant at = clock.instant();
         ObjectNode document = JSON.createObjectNode();
         document.put("exportId", exportId.toString());

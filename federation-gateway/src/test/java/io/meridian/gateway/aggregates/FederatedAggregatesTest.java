@@ -18,6 +18,7 @@ import io.meridian.gateway.ledger.TransferRecord;
 import io.meridian.gateway.problem.Responses;
 import io.meridian.gateway.tracing.GatewayTracing;
 import io.meridian.policy.model.RegionId;
+import io.meridian.policy.model.Jurisdiction;
 import io.meridian.regions.RegionConfigs;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -200,6 +201,27 @@ class FederatedAggregatesTest {
             assertEquals(TENANT, r.tenant());
         }
         assertEquals(List.of("af-south", "eu-central"), entries.stream().map(e -> e.record().sourceRegion().value()).sorted().toList());
+    }
+
+    @Test
+    void aQueryForAnOnwardJurisdiction_asksEveryRegionToDecideForIt_andRecordsNothingAsReceived() throws Exception {
+        InMemoryTransferLedger ledger = new InMemoryTransferLedger();
+        Gateway gateway = start(ledger, null, Map.of());
+        threeRegions();
+        FederatedAggregates.Query query = new FederatedAggregates.Query("temp", "PT1H", Optional.of("2026-11-24T10:00:00Z"),
+                Optional.of("2026-11-24T11:00:00Z"), "label:model", false);
+
+        FederatedAggregates.Result result = gateway.aggregates().query(TENANT, query, Optional.of(Jurisdiction.of("ZA")));
+        assertEquals(3, result.parts().size());
+        assertEquals(3, stubs.received.size());
+        stubs.received.forEach(r -> assertTrue(r.query().endsWith("&onward=ZA"), r.query()));
+        assertEquals(0, ledger.read(1, 10).size(), "the exporter records these parts as EXPORTED to ZA, not as RECEIVED in the US");
+
+        // onward to the gateway's own jurisdiction is an ordinary query
+        stubs.received.clear();
+        gateway.aggregates().query(TENANT, query, Optional.of(Jurisdiction.of("US")));
+        stubs.received.forEach(r -> assertFalse(r.query().contains("onward"), r.query()));
+        assertEquals(2, ledger.read(1, 10).size());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.meridian.gateway.aggregates.FederatedAggregates;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -27,11 +28,14 @@ public final class FixedFederatedAggregates implements FederatedAggregates {
     /** The queries asked, in order, with their tenant. */
     public final List<String> tenants = new CopyOnWriteArrayList<>();
     public final List<Query> queries = new CopyOnWriteArrayList<>();
+    /** The onward jurisdiction each query was asked for. */
+    public final List<Optional<Jurisdiction>> onwards = new CopyOnWriteArrayList<>();
 
     @Override
-    public Result query(String tenant, Query query) {
+    public Result query(String tenant, Query query, Optional<Jurisdiction> onward) {
         tenants.add(tenant);
         queries.add(query);
+        onwards.add(onward);
         return new Result(body(tenant, query), parts(), List.of());
     }
 

@@ -25,6 +25,7 @@ import io.meridian.local.keycloak.RealmTokens;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
 import io.meridian.local.service.ServiceRequest;
+import io.meridian.policy.model.Jurisdiction;
 import io.meridian.regions.RegionConfigs;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -188,6 +189,8 @@ class GatewayExportIT {
         assertEquals(exportId.toString(), document.get("exportId").asText());
         assertEquals("2026-11-24T00:00:00Z", asked.from().orElseThrow());
         assertEquals(TENANT, aggregates.tenants.get(aggregates.tenants.size() - 1));
+        assertEquals(Optional.of(Jurisdiction.of("US")), aggregates.onwards.get(aggregates.onwards.size() - 1),
+                "the regions are asked to decide for the sink's jurisdiction, where the cells end up");
 
         // the Kinesis record, read back with GetRecords, is byte for byte the same document
         String sequenceNumber = answer.get("kinesis").get("sequenceNumber").asText();

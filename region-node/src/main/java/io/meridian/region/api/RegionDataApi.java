@@ -708,6 +708,7 @@ public final class RegionDataApi {
             });
             boolean merge = Boolean.parseBoolean(ctx.request().getParam("merge", "false"));
             EgressGate.Requester requester = requester(ctx, caller);
+            Optional<Jurisdiction> onward = onward(ctx, caller);
             TenantResidencyPolicy policy = tenantPolicy(tenant);
             List<AggregateReader.Cell> cells;
             try {
@@ -731,7 +732,7 @@ public final class RegionDataApi {
                 byKey.put(key, c);
                 requested.add(policyCell(key, c, namingDevices));
             }
-            EgressGate.Outcome outcome = b.gate().aggregate(requester, tenant, policy, requested, released -> {
+            EgressGate.Outcome outcome = b.gate().aggregate(requester, onward, tenant, policy, requested, released -> {
                 JsonArray array = new JsonArray();
                 released.forEach(r -> array.add(cellJson(r.key(), byKey.get(r.key()))));
                 return array.encode().getBytes(StandardCharsets.UTF_8);
@@ -745,7 +746,7 @@ public final class RegionDataApi {
                     .put("outcome", d.outcome().name()).put("rules", new JsonArray(d.ruleIds()))
                     .put("suppressedCells", d.suppressed().size()).put("releasedCells", d.released().size())
                     .put("policyRevision", d.policyRevision()).put("tenantPolicy", d.tenantPolicyFingerprint())
-                    .put("destination", requester.destination().code());
+                    .put("destination", record.destinationJurisdiction().code());
             JsonObject counts = new JsonObject();
             d.suppressedCounts().forEach((rule, n) -> counts.put(rule.id(), n));
             decision.put("suppressedCounts", counts);
@@ -822,6 +823,27 @@ public final class RegionDataApi {
                 return new EgressGate.Requester(caller.name(), Optional.empty(), Jurisdiction.of(declared));
             } catch (IllegalArgumentException e) {
                 throw Problem.badRequest("destination must be a jurisdiction code, was " + declared);
+            }
+        }
+
+        /**
+         * The optional {@code onward} parameter: a gateway that will export the cells names the jurisdiction of its sink,
+         * so that this region decides for where the data ends up, not only for the gateway. Only a caller acting for a
+         * region (a gateway's token) passes data on; anyone else names its destination with {@code destination}.
+         */
+        private Optional<Jurisdiction> onward(RoutingContext ctx, Caller caller) {
+            String declared = ctx.request().getParam("onward");
+            if (declared == null || declared.isBlank()) {
+                return Optional.empty();
+            }
+            if (caller.region().isEmpty()) {
+                throw Problem.badRequest("onward is for gateways exporting what they receive (a token with a region claim);"
+                        + " a caller without a region claim names where the data goes with destination");
+            }
+            try {
+                return Optional.of(Jurisdiction.of(declared));
+            } catch (IllegalArgumentException e) {
+                throw Problem.badRequest("onward must be a jurisdiction code, was " + declared);
             }
         }
 

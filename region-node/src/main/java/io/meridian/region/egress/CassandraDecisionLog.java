@@ -2,6 +2,10 @@ package io.meridian.region.egress;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -23,10 +27,13 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -42,11 +49,15 @@ import java.util.stream.Collectors;
  * Cassandra partitions start to hurt). Bucketing by {@code (sequence - 1) / N} with the current bucket
  * kept in a small LWT-guarded row is the way out when a region gets there; it is not built yet.
  *
- * <p>Appends stay linear across threads and processes: read the head at {@code LOCAL_SERIAL} (which also
- * completes any Paxos round in flight), build {@link DecisionRecord#next}, and insert it {@code IF NOT
- * EXISTS} on its sequence number. Whoever loses the race re-reads the head and tries again, after a short
- * random pause so that the losers do not collide again in lockstep; after {@link #maxAttempts} losses the
- * append fails with an {@link IllegalStateException}.
+ * <p>Appends stay linear across threads and processes. Within one instance, appends are group-committed: the
+ * threads queue their decisions, and whichever holds the commit lock chains everything queued (up to
+ * {@link #MAX_GROUP}) after the head and inserts the records in one conditional batch, each row {@code IF NOT
+ * EXISTS} on its sequence number, so one Paxos round writes them all or none. Across processes the condition
+ * decides: the head is known after this instance's own commit, and when another writer took a sequence
+ * number first, the batch is not applied, the head is read again at {@code LOCAL_SERIAL} (which also
+ * completes any Paxos round in flight) and the group tries again, after a short random pause so that the
+ * losers do not collide again in lockstep; after {@link #maxAttempts} losses every append of the group
+ * fails with an {@link IllegalStateException}.
  *
  * <p>Each decision id is claimed first, {@code IF NOT EXISTS}, in {@code decision_log_ids}: a second
  * append of the same decision fails there, before it can reach the chain. A claim whose append then fails
@@ -57,8 +68,14 @@ import java.util.stream.Collectors;
  */
 public final class CassandraDecisionLog implements DecisionLog {
 
-    /** Default bound on lost races per append; 8 concurrent appenders lose far fewer (see the IT). */
+    /** Default bound on lost races per group; writers of other processes rarely make a group lose more than a few. */
     public static final int DEFAULT_MAX_ATTEMPTS = 64;
+
+    /**
+     * The most records committed in one conditional batch. A record is a few hundred bytes, so a full group stays well
+     * under Cassandra's batch size failure threshold (50 KB by default).
+     */
+    static final int MAX_GROUP = 16;
 
     private static final Pattern CQL_IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,47}");
     private static final String COLUMNS = "sequence, format_version, decision_id, time, requester, tenant_id,"
@@ -76,6 +93,10 @@ public final class CassandraDecisionLog implements DecisionLog {
     private final PreparedStatement claimId;
     private final PreparedStatement recordIdSequence;
     private final PreparedStatement releaseId;
+    private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** The head after this instance's last commit; null when unknown (at start, after a lost race or a failure). */
+    private ChainHead knownHead;
 
     private CassandraDecisionLog(CqlSession session, String keyspace, RegionId region, int maxAttempts) {
         this.session = session;
@@ -164,30 +185,19 @@ public final class CassandraDecisionLog implements DecisionLog {
         if (!lwt(claimId.bind(region.value(), id)).wasApplied()) {
             throw new IllegalStateException("decision must be appended once, was already logged: " + id);
         }
-        boolean appended = false;
-        boolean mayBeLogged = false;
+        Pending mine = new Pending(decision, context);
+        pending.add(mine);
+        commitLock.lock();
         try {
-            for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-                DecisionRecord record = DecisionRecord.next(head(), decision, context);
-                boolean inserted;
-                try {
-                    inserted = insert(record);
-                } catch (RuntimeException e) {
-                    // the insert may have been applied: keep the claim, so a retry is refused rather than logged twice
-                    mayBeLogged = true;
-                    throw e;
-                }
-                if (inserted) {
-                    lwt(recordIdSequence.bind(record.sequence(), region.value(), id));
-                    appended = true;
-                    return record;
-                }
-                pause(attempt);
+            // whoever holds the lock commits everything queued, so a waiter usually finds its record already written
+            while (!mine.done) {
+                commitGroup();
             }
-            throw new IllegalStateException("decision " + id + " could not be appended to the log of region " + region
-                    + ": lost the race for the next sequence number " + maxAttempts + " times");
         } finally {
-            if (!appended && !mayBeLogged) {
+            commitLock.unlock();
+        }
+        if (mine.failure != null) {
+            if (!mine.mayBeLogged) {
                 // best effort: a claim left behind only makes a retry of this decision fail as a duplicate
                 try {
                     lwt(releaseId.bind(region.value(), id));
@@ -195,29 +205,119 @@ public final class CassandraDecisionLog implements DecisionLog {
                     // the append's own failure is the one to report
                 }
             }
+            throw mine.failure;
+        }
+        // the record is in the chain; the claim keeps it from being appended twice whatever happens next
+        lwt(recordIdSequence.bind(mine.record.sequence(), region.value(), id));
+        return mine.record;
+    }
+
+    /** A decision waiting to be committed, and what became of it. Guarded by {@link #commitLock}. */
+    private static final class Pending {
+        final Decision decision;
+        final AppendContext context;
+        DecisionRecord record;
+        RuntimeException failure;
+        boolean mayBeLogged;
+        boolean done;
+
+        Pending(Decision decision, AppendContext context) {
+            this.decision = decision;
+            this.context = context;
+        }
+
+        void fail(RuntimeException e, boolean mayBeLogged) {
+            this.failure = e;
+            this.mayBeLogged = mayBeLogged;
+            this.done = true;
         }
     }
 
     /**
-     * Inserts the record if its sequence number is free. When Paxos times out the outcome is unknown; a
-     * serial read of that sequence number settles it (and completes the round if it is still in flight).
+     * Commits up to {@link #MAX_GROUP} queued decisions as consecutive records in one conditional batch: one Paxos round
+     * for all of them, where one per record made concurrent appenders queue behind each other's rounds and lose races to
+     * each other. The head is known after a commit of this instance and is read again (at {@code LOCAL_SERIAL}) only after
+     * another writer won a race. Called with {@link #commitLock} held.
      */
-    private boolean insert(DecisionRecord r) {
+    private void commitGroup() {
+        List<Pending> group = new ArrayList<>();
+        for (Pending p = pending.poll(); p != null; p = group.size() < MAX_GROUP ? pending.poll() : null) {
+            group.add(p);
+        }
+        if (group.isEmpty()) {
+            return;
+        }
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            List<DecisionRecord> records = new ArrayList<>(group.size());
+            try {
+                ChainHead previous = knownHead != null ? knownHead : head();
+                for (Pending p : group) {
+                    DecisionRecord r = DecisionRecord.next(previous, p.decision, p.context);
+                    records.add(r);
+                    previous = r.asHead();
+                }
+            } catch (RuntimeException e) {
+                knownHead = null;
+                group.forEach(p -> p.fail(e, false));
+                return;
+            }
+            boolean inserted;
+            try {
+                inserted = insertAll(records);
+            } catch (RuntimeException e) {
+                // the batch may have been applied: keep the claims, so a retry is refused rather than logged twice
+                knownHead = null;
+                group.forEach(p -> p.fail(e, true));
+                return;
+            }
+            if (inserted) {
+                knownHead = records.get(records.size() - 1).asHead();
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).record = records.get(i);
+                    group.get(i).done = true;
+                }
+                return;
+            }
+            knownHead = null;
+            if (attempt < maxAttempts) {
+                pause(attempt);
+            }
+        }
+        group.forEach(p -> p.fail(new IllegalStateException("decision " + p.decision.id() + " could not be appended to the log of region "
+                + region + ": lost the race for the next sequence number " + maxAttempts + " times"), false));
+    }
+
+    /**
+     * Inserts consecutive records if their sequence numbers are free, all or none (one partition, one conditional batch).
+     * When Paxos times out the outcome is unknown; a serial read of the first sequence number settles it (and completes the
+     * round if it is still in flight).
+     */
+    private boolean insertAll(List<DecisionRecord> records) {
         try {
-            return lwt(insertRecord.bind(region.value(), r.sequence(), r.formatVersion(), r.decisionId(), r.time(),
-                    r.requester(), r.tenantId(), r.sourceRegion().value(), r.destinationJurisdiction().code(),
-                    r.destinationRegion().map(RegionId::value).orElse(null),
-                    r.categories().stream().map(DataCategory::name).toList(), r.policyRevision(),
-                    r.tenantPolicyFingerprint(), r.outcome().name(), r.ruleIds(), r.suppressedCounts(),
-                    r.releasedCells(), r.payloadHash().orElse(null), r.previousHash(), r.hash())).wasApplied();
+            if (records.size() == 1) {
+                return lwt(bindInsert(records.get(0))).wasApplied();
+            }
+            BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+            records.forEach(r -> batch.addStatement(bindInsert(r)));
+            return session.execute(batch.build().setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).wasApplied();
         } catch (WriteTimeoutException | CASWriteUnknownException unknown) {
-            Row row = session.execute(selectDecisionIdAt.bind(region.value(), r.sequence())
+            DecisionRecord first = records.get(0);
+            Row row = session.execute(selectDecisionIdAt.bind(region.value(), first.sequence())
                     .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
-            return row != null && r.decisionId().equals(row.getUuid("decision_id"));
+            return row != null && first.decisionId().equals(row.getUuid("decision_id"));
         }
     }
 
-    private ResultSet lwt(com.datastax.oss.driver.api.core.cql.BoundStatement statement) {
+    private BoundStatement bindInsert(DecisionRecord r) {
+        return insertRecord.bind(region.value(), r.sequence(), r.formatVersion(), r.decisionId(), r.time(),
+                r.requester(), r.tenantId(), r.sourceRegion().value(), r.destinationJurisdiction().code(),
+                r.destinationRegion().map(RegionId::value).orElse(null),
+                r.categories().stream().map(DataCategory::name).toList(), r.policyRevision(),
+                r.tenantPolicyFingerprint(), r.outcome().name(), r.ruleIds(), r.suppressedCounts(),
+                r.releasedCells(), r.payloadHash().orElse(null), r.previousHash(), r.hash());
+    }
+
+    private ResultSet lwt(BoundStatement statement) {
         return session.execute(statement.setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL));
     }
 

@@ -121,7 +121,29 @@ public final class EgressGate {
      */
     public Outcome aggregate(Requester requester, String tenantId, TenantResidencyPolicy tenant, List<Cell> cells,
             Function<List<Cell>, byte[]> encode) {
+        return aggregate(requester, Optional.empty(), tenantId, tenant, cells, encode);
+    }
+
+    /**
+     * Decides aggregate cells that a requester will pass on: a gateway that exports them to a sink in {@code onward}.
+     * Both legs must be allowed. The data first reaches the requester's jurisdiction; when the policy refuses that leg,
+     * its refusal is what is logged. Otherwise the decision logged is the one for {@code onward}, the data's final
+     * destination, with no destination region (a sink is not a region), so the log and every ledger that names the
+     * decision say where the data ended up. The export limits (k, window, labels, location) do not depend on the
+     * destination, so the cells released by the two legs are the same; only the destination rules (allowed destinations,
+     * transfer basis) can differ.
+     *
+     * @param onward the jurisdiction the requester will send the cells on to; empty, or equal to the requester's own
+     *               destination, for an ordinary query
+     * @throws RuntimeException from the decision log when the decision cannot be logged: then nothing may be sent
+     */
+    public Outcome aggregate(Requester requester, Optional<Jurisdiction> onward, String tenantId, TenantResidencyPolicy tenant,
+            List<Cell> cells, Function<List<Cell>, byte[]> encode) {
         Decision decision = policy.decide(request(requester, tenantId, DataCategory.AGGREGATE).cells(cells).build(), tenant);
+        if (onward.isPresent() && !onward.get().equals(requester.destination()) && decision.permits()) {
+            decision = policy.decide(TransferRequest.builder().source(region).requester(requester.name()).tenant(tenantId)
+                    .category(DataCategory.AGGREGATE).destination(onward.get()).cells(cells).build(), tenant);
+        }
         Optional<byte[]> payload = Optional.empty();
         AppendContext context = AppendContext.nothingReleased();
         if (decision.permits()) {

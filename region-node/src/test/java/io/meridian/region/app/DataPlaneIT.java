@@ -259,6 +259,7 @@ class DataPlaneIT {
         assertProblem(node.get(base + "/aggregates?metric=temperature&resolution=PT5M", homeGateway), 400, "resolution must be one of");
         assertProblem(node.get(base + "/aggregates?metric=temperature&group=device", homeGateway), 400, "group must be all, geohash or label");
         assertProblem(node.get(base + "/aggregates?metric=temperature", admin), 400, "must name the destination jurisdiction");
+        assertProblem(node.get(base + "/aggregates?metric=temperature&destination=EU&onward=US", admin), 400, "onward is for gateways");
         assertProblem(node.get("/v1/decisions", admin), 403, "compliance-officer");
         assertProblem(node.get("/v1/nothing-here", admin), 404, "not an operation");
         // the registry refuses tenant settings the data side could not use, naming them
@@ -377,6 +378,21 @@ class DataPlaneIT {
         JsonObject fine = new JsonObject(node.get(query.replace("PT15M", "PT1M").replace("&merge=true", ""), homeGateway).body());
         assertEquals("DENY", fine.getJsonObject("decision").getString("outcome"), fine.encode());
         assertTrue(fine.getJsonObject("decision").getJsonObject("suppressedCounts").containsKey("A5"), fine.encode());
+
+        // the home gateway may receive the cells, but not export them on to a US sink: the region decides for the US
+        JsonObject onward = new JsonObject(node.get(query + "&onward=US", homeGateway).body());
+        assertEquals("DENY", onward.getJsonObject("decision").getString("outcome"), onward.encode());
+        assertEquals(List.of("A1"), onward.getJsonObject("decision").getJsonArray("rules").getList());
+        assertEquals("US", onward.getJsonObject("decision").getString("destination"));
+        assertTrue(onward.getJsonArray("cells").isEmpty());
+        JsonObject logged = new JsonObject(node.get("/v1/decisions?from=" + onward.getJsonObject("decision").getLong("sequence") + "&limit=1", auditor)
+                .body()).getJsonArray("items").getJsonObject(0);
+        assertEquals("US", logged.getString("destinationJurisdiction"), logged.encode());
+        assertEquals(null, logged.getString("destinationRegion"), "an export sink is not a region: " + logged.encode());
+        // onward to its own jurisdiction is the ordinary query
+        JsonObject home = new JsonObject(node.get(query + "&onward=GB", homeGateway).body());
+        assertEquals("PARTIAL", home.getJsonObject("decision").getString("outcome"), home.encode());
+        assertProblem(node.get(query + "&onward=U%24", homeGateway), 400, "onward must be a jurisdiction code");
     }
 
     @Test

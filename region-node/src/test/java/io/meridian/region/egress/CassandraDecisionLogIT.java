@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.meridian.local.junit.MeridianServices;
 import io.meridian.local.service.CassandraService;
 import io.meridian.local.service.Federation;
@@ -78,8 +80,12 @@ class CassandraDecisionLogIT {
     @BeforeAll
     void connect(Federation federation) {
         CassandraService cassandra = federation.cassandra("eu-central");
-        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress())
-                .withLocalDatacenter(cassandra.localDatacenter()).build();
+        // the machine is shared with other builds: creating a keyspace may take longer than the driver's default 2 s
+        session = CqlSession.builder().addContactPoint(cassandra.cqlAddress()).withLocalDatacenter(cassandra.localDatacenter())
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+                        .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20)).build())
+                .build();
     }
 
     @AfterAll
@@ -182,7 +188,10 @@ class CassandraDecisionLogIT {
 
     @Test
     void appendsThatLoseEveryRace_failClearly_andCanBeRetried() throws Exception {
-        CassandraDecisionLog log = CassandraDecisionLog.open(session, "dlog_one_attempt", REPLICATION, EU_CENTRAL, 1);
+        // two instances on one keyspace, as two processes of a region would be: within an instance appends are grouped
+        // and never race, across instances they do
+        CassandraDecisionLog first = CassandraDecisionLog.open(session, "dlog_one_attempt", REPLICATION, EU_CENTRAL, 1);
+        CassandraDecisionLog second = CassandraDecisionLog.open(session, "dlog_one_attempt", REPLICATION, EU_CENTRAL, 1);
         int threads = 8;
         int perThread = 10;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -193,6 +202,7 @@ class CassandraDecisionLogIT {
         try {
             for (int t = 0; t < threads; t++) {
                 int thread = t;
+                CassandraDecisionLog log = t % 2 == 0 ? first : second;
                 workers.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < perThread; i++) {
@@ -217,7 +227,7 @@ class CassandraDecisionLogIT {
         }
         System.out.printf("decision log, one attempt: %d appended, %d lost their race%n", succeeded.get(), failed.size());
         assertEquals(threads * perThread, succeeded.get() + failed.size());
-        assertEquals(succeeded.get(), log.head().sequence(), "a failed append must leave no record");
+        assertEquals(succeeded.get(), first.head().sequence(), "a failed append must leave no record");
 
         // a failed append released its decision id: the caller can append that decision again
         CassandraDecisionLog patient = log("dlog_one_attempt");

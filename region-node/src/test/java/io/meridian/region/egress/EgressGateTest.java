@@ -81,6 +81,46 @@ class EgressGateTest {
     }
 
     @Test
+    void anExportOnwardToAJurisdictionTheTenantDoesNotAllow_isDeniedForThatJurisdiction_thoughTheGatewaysOwnIsAllowed() {
+        // EU data through the af-south gateway (ZA allowed) on to a US sink (not allowed): the decision is for the US
+        TenantResidencyPolicy tenant = exportingTo("{\"allowed-destinations\":[\"ZA\"],\"sccs-in-place\":[\"ZA\"]}");
+        EgressGate.Outcome out = gate.aggregate(gatewayOf(ZA), Optional.of(Jurisdiction.of("US")), "lampco", tenant, List.of(cell("w1/all", 50)),
+                released -> {
+                    throw new AssertionError("nothing may be encoded for a DENY");
+                });
+        assertEquals(Outcome.DENY, out.decision().outcome());
+        assertEquals(List.of("A1"), out.decision().ruleIds());
+        DecisionRecord record = out.record().orElseThrow();
+        assertEquals("US", record.destinationJurisdiction().code(), "logged for where the data would have ended up");
+        assertEquals(Optional.empty(), record.destinationRegion(), "a sink is not a region");
+
+        // the same query without onward goes to the gateway, as before
+        EgressGate.Outcome plain = gate.aggregate(gatewayOf(ZA), "lampco", tenant, List.of(cell("w1/all", 50)), released -> new byte[] {1});
+        assertEquals(Outcome.ALLOW, plain.decision().outcome());
+        assertEquals(Optional.of(ZA), plain.record().orElseThrow().destinationRegion());
+    }
+
+    @Test
+    void anExportOnwardToAnAllowedJurisdiction_isReleasedAndLoggedForIt_andARefusedFirstLegIsWhatIsLogged() {
+        TenantResidencyPolicy tenant = exportingTo("{\"allowed-destinations\":[\"US\",\"ZA\"],\"sccs-in-place\":[\"US\",\"ZA\"]}");
+        EgressGate.Outcome out = gate.aggregate(gatewayOf(ZA), Optional.of(Jurisdiction.of("US")), "lampco", tenant,
+                List.of(cell("w1/all", 50), cell("w2/all", 1)), released -> "x".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Outcome.PARTIAL, out.decision().outcome(), "the cell limits apply to the onward leg as to any other");
+        assertEquals("US", out.record().orElseThrow().destinationJurisdiction().code());
+        assertEquals(Optional.of(EgressGate.sha256("x".getBytes(StandardCharsets.UTF_8))), out.record().orElseThrow().payloadHash());
+
+        // onward to the US is allowed, but the gateway's own ZA is not: the data would pass through ZA, so ZA's refusal is logged
+        TenantResidencyPolicy usOnly = exportingTo("{\"allowed-destinations\":[\"US\"],\"sccs-in-place\":[\"US\"]}");
+        EgressGate.Outcome transit = gate.aggregate(gatewayOf(ZA), Optional.of(Jurisdiction.of("US")), "lampco", usOnly,
+                List.of(cell("w1/all", 50)), released -> {
+                    throw new AssertionError("nothing may be encoded for a DENY");
+                });
+        assertEquals(Outcome.DENY, transit.decision().outcome());
+        assertEquals("ZA", transit.record().orElseThrow().destinationJurisdiction().code());
+        assertEquals(Optional.of(ZA), transit.record().orElseThrow().destinationRegion());
+    }
+
+    @Test
     void raw_forThisRegion_isServedUnlogged_andForAnyoneElse_isDeniedAndLogged() {
         TenantResidencyPolicy tenant = TenantResidencyPolicy.defaults("lampco");
         EgressGate.Outcome home = gate.raw(gatewayOf(EU), "lampco", DataCategory.TELEMETRY, tenant);
