@@ -14,6 +14,7 @@ import io.meridian.local.keycloak.KeycloakService;
 import io.meridian.local.keycloak.MeridianRealm;
 import io.meridian.local.service.Federation;
 import io.meridian.local.sim.SimDevice;
+import io.meridian.policy.model.Identifiers;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * us-east gateway process as lampco's analyst: a group of 3 devices (below k = 10), a group label whose value is a device
  * id, a group label lampco does not let out, and windows finer than lampco's minimum of an hour. Each offending cell is
  * suppressed at the source under its rule (A4, A9, A8, A5), the decision with those counts is in eu-central's own log,
- * and the answer holds no such cell, no device id and no value of it.
+ * and the answer holds no such cell, no device id and no value of it. A group value that is a plain device id such as
+ * {@code lamp-<run>-01}, with no identifier's shape, is suppressed under A9 too: eu-central looks the group values up in
+ * its registry before deciding, while an equally large group whose value is no device's id leaves.
  */
 @MeridianServices(cassandra = {"eu-central", "af-south", "us-east"}, kafka = {"eu-central", "af-south", "us-east"}, keycloak = true, s3 = true)
 class CraftedAggregatesIT {
@@ -53,6 +56,9 @@ class CraftedAggregatesIT {
         assertEquals("client:" + MeridianRealm.gatewayClientId("us-east"), logged.get("requester").asText(), logged.toString());
         // no device id of the crafted set in anything that left
         for (SimDevice device : suite.anonymity) {
+            assertFalse(r.body().contains(device.deviceId()), "device id " + device.deviceId() + " in " + r.body());
+        }
+        for (SimDevice device : suite.named) {
             assertFalse(r.body().contains(device.deviceId()), "device id " + device.deviceId() + " in " + r.body());
         }
         return body;
@@ -104,6 +110,44 @@ class CraftedAggregatesIT {
         assertNotEquals("ALLOW", d.get("outcome").asText(), body.toString());
         assertEquals(0, body.get("cells").size(), body.toString());
         assertFalse(body.toString().contains(suite.batchLabel), body.toString());
+    }
+
+    @Test
+    void aGroupLabelWhoseValueIsAPlainDeviceId_isSuppressedUnderA9ByTheRegistry_whileAnEquallyLargeGroupLeaves() throws Exception {
+        // lamp-<run>-01 has no identifier's shape: only eu-central's registry knows it is a device of lampco
+        assertFalse(Identifiers.looksLikeIdentifier(suite.namedBatch), suite.namedBatch);
+        assertFalse(Identifiers.looksLikeIdentifier(suite.plainBatch), suite.plainBatch);
+        for (SimDevice device : suite.named) {
+            assertFalse(Identifiers.looksLikeIdentifier(device.deviceId()), device.deviceId());
+        }
+        JsonNode body = askEuCentral(suite.namedQuery("label:batch"));
+        JsonNode d = body.get("decision");
+        // two cells of 10 devices each (k is met by both): the one whose value is a device id is suppressed, the other leaves
+        assertEquals("PARTIAL", d.get("outcome").asText(), body.toString());
+        assertEquals(1, d.get("suppressedCounts").path("A9").asInt(), body.toString());
+        assertEquals(1, d.get("suppressedCounts").size(), body.toString());
+        assertEquals(1, d.get("releasedCells").asInt(), body.toString());
+        assertEquals(List.of(suite.plainBatch), groupValues(body.get("cells")));
+        assertEquals(SuiteFederation.NAMED_GROUP, body.get("cells").get(0).get("distinctDevices").asInt(), body.toString());
+        assertFalse(body.toString().contains(suite.namedBatch), body.toString());
+        for (SimDevice device : suite.named) {
+            assertFalse(body.toString().contains(device.deviceId()), "device id " + device.deviceId() + " in " + body);
+        }
+
+        // the same question through the us-east gateway as lampco's analyst: eu-central's part says A9 and carries no id
+        JsonNode merged = JSON.readTree(ok(suite.send("GET", suite.gatewayApi("us-east") + "/tenants/lampco/aggregates?"
+                + suite.namedQuery("label:batch"), suite.userToken(MeridianRealm.LAMP_ANALYST), null)).body());
+        assertFalse(merged.toString().contains(suite.namedBatch), merged.toString());
+        JsonNode euPart = null;
+        for (JsonNode part : merged.get("regions")) {
+            if (part.get("region").asText().equals("eu-central")) {
+                euPart = part;
+            }
+        }
+        assertNotNull(euPart, merged.toString());
+        assertEquals(1, euPart.at("/decision/suppressedCounts/A9").asInt(), euPart.toString());
+        JsonNode logged = suite.decision("eu-central", euPart.at("/decision/sequence").asLong());
+        assertEquals(1, logged.get("suppressedCounts").path("A9").asInt(), logged.toString());
     }
 
     @Test

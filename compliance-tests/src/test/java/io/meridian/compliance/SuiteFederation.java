@@ -47,6 +47,10 @@ import java.util.stream.Collectors;
  *       {@code classic}, 3 of model {@code rare} (a group below k = 10), all with {@code site=berlin} (a label the tenant
  *       groups by but does not allow out) and a {@code batch} label whose value is the first device's id, a UUID (an
  *       identifier in a group label).</li>
+ *   <li>20 lampco devices in Germany with plain, non-UUID ids {@code lamp-<run>-01} to {@code lamp-<run>-20}, publishing a
+ *       metric of their own: the first ten carry {@code batch=lamp-<run>-01}, the first one's id (which does not look like
+ *       an identifier, so only the region's registry can tell), the other ten {@code batch=lot-<run>}, a value that is
+ *       no device's id. Both groups meet k = 10.</li>
  * </ul>
  * lampco's settings are the suite's (below). The realm's users belong to lampco and carehome, so those two tenants are
  * the suite's own: no other module's ITs run in this module's federation.
@@ -71,6 +75,8 @@ final class SuiteFederation {
     static final int FLEET = 24;
     static final int CLASSIC = 12;
     static final int RARE = 3;
+    /** devices per group of the plainly named set: k exactly */
+    static final int NAMED_GROUP = 10;
 
     private static SuiteFederation instance;
 
@@ -89,6 +95,13 @@ final class SuiteFederation {
     SimCounters.Counts seeded;
     /** the value of every anonymity device's batch label: the first one's id */
     String batchLabel;
+    /** the plainly named devices: ids like lamp-17, the first ten with batch = the first one's id, the rest another batch */
+    List<SimDevice> named;
+    /** the metric the plainly named devices publish, new in each run */
+    final String namedMetric = "named" + run;
+    /** the batch label value that is a device id (the first named device's) and the one that is not */
+    final String namedBatch = "lamp-" + run + "-01";
+    final String plainBatch = "lot-" + run;
     Instant anonPublishedFrom;
     Instant anonPublishedTo;
     Duration startTook;
@@ -171,6 +184,13 @@ final class SuiteFederation {
             anonPlans.add(new DevicePlan("lampco", id, "DE", Map.of("model", i < CLASSIC ? "classic" : "rare", "site", "berlin", "batch", firstAnon)));
         }
         plans.addAll(anonPlans);
+        // ids of the plain kind a fleet often uses, lamp-17-like: no UUID, no long digit or hex run
+        List<DevicePlan> namedPlans = new ArrayList<>();
+        for (int i = 1; i <= 2 * NAMED_GROUP; i++) {
+            namedPlans.add(new DevicePlan("lampco", String.format("lamp-%s-%02d", run, i), "DE",
+                    Map.of("batch", i <= NAMED_GROUP ? namedBatch : plainBatch)));
+        }
+        plans.addAll(namedPlans);
         List<SimDevice> registered = sim.register(plans);
         assertEquals(plans.size(), registered.size(), "registrations refused: " + sim.lastRegistrationErrors());
 
@@ -179,6 +199,10 @@ final class SuiteFederation {
         java.util.Set<String> anonIds = anonPlans.stream().map(DevicePlan::deviceId).collect(Collectors.toSet());
         anonymity = registered.stream().filter(d -> anonIds.contains(d.deviceId())).toList();
         batchLabel = firstAnon;
+        java.util.Set<String> namedIds = namedPlans.stream().map(DevicePlan::deviceId).collect(Collectors.toSet());
+        named = registered.stream().filter(d -> namedIds.contains(d.deviceId())).toList();
+        assertEquals(2 * NAMED_GROUP, named.size(), named.toString());
+        assertTrue(named.stream().allMatch(d -> d.region().equals("eu-central")), named.toString());
         assertEquals("eu-central", bait.region());
         assertTrue(anonymity.stream().allMatch(d -> d.region().equals("eu-central")), anonymity.toString());
         // carehome is pinned to the EU: every one of its devices lives in eu-central, wherever it is
@@ -193,13 +217,16 @@ final class SuiteFederation {
         anonPublishedFrom = Instant.now();
         Simulator.Run anonRun = sim.publish(anonymity, 40, Duration.ofMinutes(2), anonymity.size() * 2L,
                 (d, n) -> ("{\"" + anonMetric + "\": " + (10 + n * 0.5) + "}").getBytes(StandardCharsets.UTF_8));
-        for (Simulator.Run r : List.of(fleetRun, baitRun, anonRun)) {
+        // the plainly named devices: two values each of their own metric
+        Simulator.Run namedRun = sim.publish(named, 40, Duration.ofMinutes(2), named.size() * 2L,
+                (d, n) -> ("{\"" + namedMetric + "\": " + (20 + n * 0.25) + "}").getBytes(StandardCharsets.UTF_8));
+        for (Simulator.Run r : List.of(fleetRun, baitRun, anonRun, namedRun)) {
             assertTrue(r.await(Duration.ofMinutes(3)), "a simulator run did not end in time");
         }
         anonPublishedTo = Instant.now();
         seeded = sim.counters().total();
         assertEquals(0, seeded.failed(), "the simulator saw failures: " + sim.counters().snapshot());
-        assertEquals(FLEET * 3L + 2 + anonymity.size() * 2L, seeded.acked(), sim.counters().snapshot().toString());
+        assertEquals(FLEET * 3L + 2 + anonymity.size() * 2L + named.size() * 2L, seeded.acked(), sim.counters().snapshot().toString());
 
         // ingest is asynchronous: wait until the bait's rows and every anonymity value are stored and aggregated
         String home = gatewayApi("eu-central") + "/tenants/lampco/devices/" + bait.deviceId() + "/telemetry?limit=10";
@@ -218,6 +245,23 @@ final class SuiteFederation {
             }
             return null;
         }, "every classic value of the run's metric aggregated in eu-central");
+        // every value of the named set: all 40 in the ungrouped cell, and the 20 of the batch that is no device's id (its
+        // cell is written in the same flush as the other batch's, which the gate will not show)
+        await(() -> {
+            JsonNode all = JSON.readTree(ok(send("GET", dataApi("eu-central") + "/tenants/lampco/aggregates?" + namedQuery("all"),
+                    clientToken("eu-central"), null)).body());
+            JsonNode batches = JSON.readTree(ok(send("GET", dataApi("eu-central") + "/tenants/lampco/aggregates?" + namedQuery("label:batch"),
+                    clientToken("eu-central"), null)).body());
+            boolean allIn = false;
+            boolean plainIn = false;
+            for (JsonNode c : all.get("cells")) {
+                allIn |= c.get("count").asLong() == named.size() * 2L;
+            }
+            for (JsonNode c : batches.get("cells")) {
+                plainIn |= plainBatch.equals(c.at("/group/value").asText()) && c.get("count").asLong() == NAMED_GROUP * 2L;
+            }
+            return allIn && plainIn ? batches : null;
+        }, "every value of the named set's metric aggregated in eu-central");
         seedTook = Duration.ofNanos(System.nanoTime() - t0);
         System.out.printf("compliance suite: apps started in %.1f s; seeded %d devices (%s) and %d messages in %.1f s%n",
                 startTook.toMillis() / 1000.0, registered.size(), sim.counters().snapshot(), seeded.acked(), seedTook.toMillis() / 1000.0);
@@ -228,6 +272,11 @@ final class SuiteFederation {
         Instant from = seededFrom.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
         Instant to = seededFrom.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(2));
         return "metric=" + anonMetric + "&resolution=" + resolution + "&group=" + group + "&merge=true&from=" + from + "&to=" + to;
+    }
+
+    /** The query string of the named set's metric over the hours around the seeding, merged into one cell per group. */
+    String namedQuery(String group) {
+        return anonQuery("PT1H", group).replace("metric=" + anonMetric, "metric=" + namedMetric);
     }
 
     BackingService node(String region) {

@@ -119,6 +119,10 @@ final class ReleasesCheck {
                     cell.put("cellRef", v.path("cellRef").asText());
                     cell.put("rule", v.path("rule").asText());
                     cell.put("detail", v.path("detail").asText());
+                    if (v.hasNonNull("deviceRef")) {
+                        // an A9 cell whose label value is a device id: the region names the device only by its reference
+                        cell.put("deviceRef", v.get("deviceRef").asText());
+                    }
                     rules.add(v.path("rule").asText());
                     list.add(cell);
                 }

@@ -332,6 +332,21 @@ class AuditEngineTest {
     }
 
     @Test
+    void aReleasedCellWhoseLabelValueIsADeviceId_isAnA9Finding_withTheDevicesReferenceAsEvidence() throws Exception {
+        ObjectNode second = (ObjectNode) stub.releases.get("eu-central").get(1);
+        ((ArrayNode) second.get("violations")).addObject().put("cellRef", "0011223344556677").put("rule", "A9")
+                .put("detail", "the value of label batch is the id of a device of the tenant registered in this region (deviceRef 89abcdef01234567)")
+                .put("deviceRef", "89abcdef01234567");
+        AuditReport r = audit();
+        AuditReport.Finding cells = findings(r, "transferred-cells-policy").stream()
+                .filter(x -> x.title().contains("break the policy in force (A9)")).findFirst().orElseThrow(() -> new AssertionError(r.toJson()));
+        assertEquals("VIOLATION", cells.severity());
+        String evidence = cells.evidence().get("cells").toString();
+        assertTrue(evidence.contains("deviceRef=89abcdef01234567"), evidence);
+        assertEquals("FAIL", r.verdict());
+    }
+
+    @Test
     void aRegionThatIsDown_makesItsChecksError_andTheVerdictIncomplete() throws Exception {
         stub.failing.put("/r/af-south/", 503);
         AuditReport r = audit();

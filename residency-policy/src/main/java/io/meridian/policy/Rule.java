@@ -26,7 +26,7 @@ public enum Rule {
     CELL_MAX_PRECISION("A6", "a cell's location must be no finer than the maximum geohash precision"),
     CELL_IDENTIFIER_LABEL("A7", "a cell must not carry a label whose key is an identifier"),
     CELL_LABEL_NOT_ALLOWED("A8", "a cell may carry only labels on the tenant's allow-list"),
-    CELL_IDENTIFIER_VALUE("A9", "a cell must not carry a label value that looks like an identifier");
+    CELL_IDENTIFIER_VALUE("A9", "a cell must not carry a label value that looks like an identifier or is a device id of the tenant");
 
     private final String id;
     private final String description;

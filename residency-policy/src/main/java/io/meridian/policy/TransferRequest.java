@@ -81,10 +81,15 @@ public record TransferRequest(
      * @param geohashPrecision the geohash characters of the cell's location group, 1-12, or empty when
      *                         the cell is not grouped by location. A label {@code geohash} counts too:
      *                         its value's length is checked against the same limit.
+     * @param labelNamesDevice whether a label value of the cell equals the id of a device of the tenant.
+     *                         The engine cannot know the tenant's devices, so the caller, who holds the
+     *                         registry, says so; such a cell fails A9 like a value that looks like an
+     *                         identifier. A value such as {@code lamp-17} does not look like one, so
+     *                         without this flag it would go out.
      */
     public record Cell(
             String key, long distinctDevices, Map<String, String> labels, Duration window,
-            OptionalInt geohashPrecision) {
+            OptionalInt geohashPrecision, boolean labelNamesDevice) {
 
         /**
          * Validates and copies.
@@ -115,6 +120,12 @@ public record TransferRequest(
             }
         }
 
+        /** A cell none of whose label values the caller knows to name a device. */
+        public Cell(String key, long distinctDevices, Map<String, String> labels, Duration window,
+                OptionalInt geohashPrecision) {
+            this(key, distinctDevices, labels, window, geohashPrecision, false);
+        }
+
         /** A cell without a location group. */
         public static Cell of(String key, long distinctDevices, Duration window, Map<String, String> labels) {
             return new Cell(key, distinctDevices, labels, window, OptionalInt.empty());
@@ -122,7 +133,15 @@ public record TransferRequest(
 
         /** A copy grouped by location at the given geohash precision. */
         public Cell withGeohashPrecision(int precision) {
-            return new Cell(key, distinctDevices, labels, window, OptionalInt.of(precision));
+            return new Cell(key, distinctDevices, labels, window, OptionalInt.of(precision), labelNamesDevice);
+        }
+
+        /**
+         * A copy marked (or not) as carrying a label value that equals the id of a device of the tenant,
+         * which the engine then suppresses under A9.
+         */
+        public Cell withLabelNamingDevice(boolean names) {
+            return new Cell(key, distinctDevices, labels, window, geohashPrecision, names);
         }
     }
 

@@ -272,6 +272,46 @@ class ResidencyPolicyTest {
     }
 
     @Test
+    void labelValueNamingADeviceOfTheTenant_onAnAllowedLabel_isSuppressedUnderA9_thoughItDoesNotLookLikeAnIdentifier() {
+        Cell plain = Cell.of("batch", 50, Duration.ofHours(1), Map.of("note", "lamp-17"));
+        assertDecision(decideOne(plain, OPEN), Outcome.ALLOW, "A1", "A2", "A3");
+
+        assertSuppressed(decideOne(plain.withLabelNamingDevice(true), OPEN), "batch", Rule.CELL_IDENTIFIER_VALUE);
+    }
+
+    @Test
+    void labelNamingADevice_losesToALowerLabelRule_andTheFlagSurvivesTheGeohashCopy() {
+        Cell notAllowed = Cell.of("fl", 50, Duration.ofHours(1), Map.of("floor", "lamp-17")).withLabelNamingDevice(true);
+        assertSuppressed(decideOne(notAllowed, OPEN), "fl", Rule.CELL_LABEL_NOT_ALLOWED);
+
+        Cell few = Cell.of("few", 3, Duration.ofHours(1), Map.of("note", "lamp-17")).withLabelNamingDevice(true);
+        assertSuppressed(decideOne(few, OPEN), "few", Rule.CELL_MIN_DEVICES);
+
+        Cell located = Cell.of("g", 50, Duration.ofHours(1), Map.of("geohash", "u33d")).withLabelNamingDevice(true)
+                .withGeohashPrecision(4);
+        assertTrue(located.labelNamesDevice());
+        assertSuppressed(decideOne(located, OPEN), "g", Rule.CELL_IDENTIFIER_VALUE);
+    }
+
+    @Test
+    void aCellWithoutLabels_cannotNameADevice_soTheFlagAloneDoesNotSuppressIt() {
+        Cell bare = Cell.of("all", 50, Duration.ofHours(1), Map.of()).withLabelNamingDevice(true);
+        assertDecision(decideOne(bare, OPEN), Outcome.ALLOW, "A1", "A2", "A3");
+    }
+
+    @Test
+    void onlyTheFlaggedCell_isSuppressed_theDecisionIsPartialAndCountsA9() {
+        Decision d = ENGINE.decide(aggregate(EU_CENTRAL, US,
+                Cell.of("named", 50, Duration.ofHours(1), Map.of("site", "lamp-17")).withLabelNamingDevice(true),
+                Cell.of("spring", 50, Duration.ofHours(1), Map.of("site", "spring-lot"))), OPEN);
+
+        assertDecision(d, Outcome.PARTIAL, "A1", "A2", "A3", "A9");
+        assertEquals(List.of("spring"), d.released().stream().map(Cell::key).toList());
+        assertEquals(List.of(new SuppressedCell("named", Rule.CELL_IDENTIFIER_VALUE)), d.suppressed());
+        assertEquals(Map.of(Rule.CELL_IDENTIFIER_VALUE, 1), d.suppressedCounts());
+    }
+
+    @Test
     void cellFailingSeveralLabelRules_isSuppressedByTheLowestNumberedRule_whateverTheLabelOrder() {
         Cell cell = Cell.of("many", 50, Duration.ofHours(1),
                 Map.of("note", "jane@example.org", "floor", "3", "deviceId", "d-1", "geohash", "u33dbfc"));

@@ -31,6 +31,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.statistics.StatisticsReport;
 
@@ -151,7 +152,8 @@ class ResidencyPropertiesTest {
                 return false;
             }
         }
-        return true;
+        // a label value the caller found among the tenant's device ids
+        return !(cell.labelNamesDevice() && !cell.labels().isEmpty());
     }
 
     @Provide
@@ -191,14 +193,16 @@ class ResidencyPropertiesTest {
                         Arbitraries.longs().between(0, 40),
                         labels,
                         Arbitraries.integers().between(1, 120),
-                        Arbitraries.integers().between(1, 12).optional(0.5))
-                .as((devices, l, minutes, precision) -> new Cell("cell", devices, l, Duration.ofMinutes(minutes),
-                        precision.map(OptionalInt::of).orElse(OptionalInt.empty())));
+                        Arbitraries.integers().between(1, 12).optional(0.5),
+                        Arbitraries.frequency(Tuple.of(4, false), Tuple.of(1, true)))
+                .as((devices, l, minutes, precision, namesDevice) -> new Cell("cell", devices, l, Duration.ofMinutes(minutes),
+                        precision.map(OptionalInt::of).orElse(OptionalInt.empty()), namesDevice));
         return cell.list().ofMaxSize(8).map(list -> {
             List<Cell> keyed = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
                 Cell c = list.get(i);
-                keyed.add(new Cell("cell-" + i, c.distinctDevices(), c.labels(), c.window(), c.geohashPrecision()));
+                keyed.add(new Cell("cell-" + i, c.distinctDevices(), c.labels(), c.window(), c.geohashPrecision(),
+                        c.labelNamesDevice()));
             }
             return keyed;
         });

@@ -18,6 +18,7 @@ import io.meridian.region.audit.ReleaseStore;
 import io.meridian.region.audit.StorageAudit;
 import io.meridian.region.egress.CassandraDecisionLog;
 import io.meridian.region.egress.EgressGate;
+import io.meridian.region.egress.LabelDeviceIds;
 import io.meridian.region.egress.TenantExportPolicy;
 import io.meridian.region.ingest.DownstreamRecord.Kind;
 import io.meridian.region.ingest.LatestState;
@@ -79,6 +80,8 @@ public final class RegionDataApi {
     private static final int DEFAULT_LIMIT = 100;
     /** The longest range a raw query may span; a longer one is refused, not truncated. */
     static final Duration MAX_RAW_RANGE = Duration.ofDays(31);
+    /** How long an aggregate query waits for the registry to say which group values are device ids (A9). */
+    static final Duration LABEL_LOOKUP_TIMEOUT = Duration.ofSeconds(10);
     /** The longest range an aggregate query may span. */
     static final Duration MAX_AGGREGATE_RANGE = Duration.ofDays(31);
     /** The largest command request body. */
@@ -130,6 +133,12 @@ public final class RegionDataApi {
 
         /** How many devices the tenant has in this region. */
         Future<Long> count(String tenant);
+
+        /**
+         * Which of at most {@link LabelDeviceIds#BATCH} ids are devices of the tenant in this region (one existence query,
+         * not cached): rule A9's check of group-label values.
+         */
+        Future<java.util.Set<String>> registeredAmong(String tenant, List<String> ids);
     }
 
     /**
@@ -215,7 +224,11 @@ public final class RegionDataApi {
         Server(Config config, Backends backends) {
             this.config = config;
             this.b = backends;
+            this.labelDeviceIds = new LabelDeviceIds(backends.devices()::registeredAmong, LABEL_LOOKUP_TIMEOUT);
         }
+
+        /** Which group-label values are device ids of the tenant (A9); asked from the worker that answers the query. */
+        private final LabelDeviceIds labelDeviceIds;
 
         @Override
         public void start(Promise<Void> started) {
@@ -707,12 +720,21 @@ public final class RegionDataApi {
             } catch (IllegalArgumentException e) {
                 throw Problem.badRequest(e.getMessage());
             }
+            // A9: a group value that equals one of the tenant's device ids names that device, whatever it looks like
+            java.util.Set<String> namingDevices;
+            try {
+                namingDevices = labelDeviceIds.among(tenant, cells.stream().map(AggregateReader.Cell::groupValue).toList());
+            } catch (LabelDeviceIds.Unavailable e) {
+                LOG.warn("aggregate query of tenant {} refused: {}", tenant, e.getMessage());
+                throw new Problem(503, "registry-unavailable", "the region cannot check the group values against its device registry now,"
+                        + " so nothing is released; ask again later", Map.of("upstream", "registry"));
+            }
             Map<String, AggregateReader.Cell> byKey = new LinkedHashMap<>();
             List<TransferRequest.Cell> requested = new ArrayList<>(cells.size());
             for (AggregateReader.Cell c : cells) {
                 String key = c.windowStart() + "/" + c.window() + "/" + c.groupKind() + (c.groupValue().isEmpty() ? "" : "=" + c.groupValue());
                 byKey.put(key, c);
-                requested.add(policyCell(key, c));
+                requested.add(policyCell(key, c, namingDevices));
             }
             EgressGate.Outcome outcome = b.gate().aggregate(requester, onward, tenant, policy, requested, released -> {
                 JsonArray array = new JsonArray();
@@ -829,14 +851,19 @@ public final class RegionDataApi {
             }
         }
 
-        private static TransferRequest.Cell policyCell(String key, AggregateReader.Cell c) {
+        /**
+         * The policy's view of a cell: its group as a label, and whether the group's value is one of {@code namingDevices},
+         * the tenant's device ids among the answer's group values.
+         */
+        private static TransferRequest.Cell policyCell(String key, AggregateReader.Cell c, java.util.Set<String> namingDevices) {
             Map<String, String> labels = new LinkedHashMap<>();
             if (c.groupKind().startsWith("label:")) {
                 labels.put(c.groupKind().substring("label:".length()), c.groupValue());
             } else if (c.groupKind().equals("geohash")) {
                 labels.put("geohash", c.groupValue());
             }
-            TransferRequest.Cell cell = TransferRequest.Cell.of(key, c.distinctDevices(), c.window(), labels);
+            TransferRequest.Cell cell = TransferRequest.Cell.of(key, c.distinctDevices(), c.window(), labels)
+                    .withLabelNamingDevice(!labels.isEmpty() && namingDevices.contains(c.groupValue()));
             return c.groupKind().equals("geohash") ? cell.withGeohashPrecision(c.groupValue().length()) : cell;
         }
 

@@ -13,6 +13,7 @@ import io.meridian.region.api.RegionDataApi;
 import io.meridian.auth.TokenValidator;
 import io.meridian.region.egress.CassandraDecisionLog;
 import io.meridian.region.egress.EgressGate;
+import io.meridian.region.egress.LabelDeviceIds;
 import io.meridian.region.ingest.IngestConsumer;
 import io.meridian.region.ingest.LatestState;
 import io.meridian.region.ingest.RawStore;
@@ -220,7 +221,7 @@ public final class DataPlane implements AutoCloseable {
                     audit.registryKeyspace(), config.egressKeyspace(), audit.gatewayKeyspace(), audit.dataCenters()), session, state,
                     CatalogAssignments.http(audit.catalogApi(), audit.catalogTimeout()), Clock.systemUTC());
             ReleaseAudit releaseAudit = new ReleaseAudit(region, log, releases, aggregation, tenant -> retention(registry, tenant,
-                    audit.defaultRetention()), Clock.systemUTC());
+                    audit.defaultRetention()), new LabelDeviceIds(registry::registeredDevices, Duration.ofSeconds(30)), Clock.systemUTC());
             RegionDataApi api = RegionDataApi.start(vertx, config.api(), new RegionDataApi.Backends(tokens, gate, raw, state, aggregation,
                     registry::tenantDocument, Clock.systemUTC(), devices(registry), commands, telemetry,
                     new RegionDataApi.Audit(releases, releaseAudit, storage),
@@ -281,6 +282,11 @@ public final class DataPlane implements AutoCloseable {
             @Override
             public io.vertx.core.Future<Long> count(String tenant) {
                 return registry.deviceCount(tenant);
+            }
+
+            @Override
+            public io.vertx.core.Future<java.util.Set<String>> registeredAmong(String tenant, List<String> ids) {
+                return registry.registeredDevices(tenant, ids);
             }
         };
     }

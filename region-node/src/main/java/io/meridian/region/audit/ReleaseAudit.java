@@ -13,18 +13,21 @@ import io.meridian.policy.model.PolicyRules;
 import io.meridian.policy.model.RegionId;
 import io.meridian.policy.model.TenantResidencyPolicy;
 import io.meridian.region.api.AggregateReader;
+import io.meridian.region.egress.LabelDeviceIds;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -44,10 +47,23 @@ public final class ReleaseAudit {
     /** The outcome of re-checking one release. */
     public enum Status { VERIFIED, NO_RELEASE_RECORD, HASH_MISMATCH, POLICY_UNKNOWN }
 
-    /** One released cell that the stored policy would not have let out, or that stored data does not back. */
-    public record Violation(String cellRef, String rule, String detail) {
+    /**
+     * One released cell that the stored policy would not have let out, or that stored data does not back.
+     *
+     * @param deviceRef for an A9 violation whose label value is a device id of the tenant, that device's reference (never
+     *                  the id); null otherwise
+     */
+    public record Violation(String cellRef, String rule, String detail, String deviceRef) {
+        public Violation(String cellRef, String rule, String detail) {
+            this(cellRef, rule, detail, null);
+        }
+
         JsonObject toJson() {
-            return new JsonObject().put("cellRef", cellRef).put("rule", rule).put("detail", detail);
+            JsonObject json = new JsonObject().put("cellRef", cellRef).put("rule", rule).put("detail", detail);
+            if (deviceRef != null) {
+                json.put("deviceRef", deviceRef);
+            }
+            return json;
         }
     }
 
@@ -74,13 +90,16 @@ public final class ReleaseAudit {
     private final ReleaseStore store;
     private final AggregateReader aggregates;
     private final Function<String, Duration> retention;
+    private final LabelDeviceIds deviceIds;
     private final java.time.Clock clock;
 
     /**
      * @param retention each tenant's raw retention, which is also its aggregates' (a stored row older than it has expired)
+     * @param deviceIds which released group values are device ids of the tenant in this region's registry (A9), asked now
      */
     public ReleaseAudit(RegionId region, DecisionLog log, ReleaseStore store, AggregateReader aggregates, Function<String, Duration> retention,
-            java.time.Clock clock) {
+            LabelDeviceIds deviceIds, java.time.Clock clock) {
+        this.deviceIds = Objects.requireNonNull(deviceIds, "deviceIds must not be null");
         this.region = Objects.requireNonNull(region, "region must not be null");
         this.log = Objects.requireNonNull(log, "log must not be null");
         this.store = Objects.requireNonNull(store, "store must not be null");
@@ -94,6 +113,8 @@ public final class ReleaseAudit {
      * (time within {@code [from, to)} when given) and their verdicts.
      *
      * @throws IllegalArgumentException when {@code fromSequence} is below 1 or {@code limit} outside 1-{@value #MAX_LIMIT}
+     * @throws LabelDeviceIds.Unavailable when the registry cannot say which released group values are device ids: the
+     *                                    page is not answered rather than answered without A9
      */
     public JsonObject page(long fromSequence, int limit, Optional<Instant> from, Optional<Instant> to) {
         if (fromSequence < 1) {
@@ -111,6 +132,8 @@ public final class ReleaseAudit {
         Map<String, Optional<TenantResidencyPolicy>> tenants = new HashMap<>();
         Map<String, Optional<Instant>> firstSeen = new LinkedHashMap<>();
         Map<Query, Map<String, AggregateReader.Cell>> reread = new HashMap<>();
+        // per tenant, the group values already looked up in the registry on this page, and whether each is a device id
+        Map<String, Map<String, Boolean>> known = new HashMap<>();
         Instant now = clock.instant();
         JsonArray items = new JsonArray();
         for (DecisionRecord r : releases) {
@@ -122,7 +145,8 @@ public final class ReleaseAudit {
                     k -> store.tenantPolicy(r.tenantId(), r.tenantPolicyFingerprint()).flatMap(f -> readable(() -> PolicyForms.tenant(f.form(),
                             r.tenantPolicyFingerprint()))));
             Optional<ReleaseStore.Release> release = Optional.ofNullable(stored.get(r.decisionId()));
-            Verdict v = judge(r, release, ruleSet, tenant, q -> reread.computeIfAbsent(q, this::read), retention.apply(r.tenantId()), now);
+            Verdict v = judge(r, release, ruleSet, tenant, q -> reread.computeIfAbsent(q, this::read), retention.apply(r.tenantId()), now,
+                    values -> namingDevices(known, r.tenantId(), values));
             JsonObject item = new JsonObject().put("decisionId", r.decisionId().toString()).put("sequence", r.sequence())
                     .put("time", r.time().toString()).put("tenant", r.tenantId()).put("outcome", r.outcome().name())
                     .put("destinationJurisdiction", r.destinationJurisdiction().code())
@@ -144,6 +168,23 @@ public final class ReleaseAudit {
             body.put("next", records.get(records.size() - 1).sequence() + 1);
         }
         return body;
+    }
+
+    /** The values that are device ids of the tenant, asking the registry only about values not yet looked up on this page. */
+    private Set<String> namingDevices(Map<String, Map<String, Boolean>> known, String tenantId, Collection<String> values) {
+        Map<String, Boolean> seen = known.computeIfAbsent(tenantId, t -> new HashMap<>());
+        List<String> ask = values.stream().filter(v -> !seen.containsKey(v)).distinct().toList();
+        if (!ask.isEmpty()) {
+            Set<String> found = deviceIds.among(tenantId, ask);
+            ask.forEach(v -> seen.put(v, found.contains(v)));
+        }
+        Set<String> out = new java.util.HashSet<>();
+        values.forEach(v -> {
+            if (Boolean.TRUE.equals(seen.get(v))) {
+                out.add(v);
+            }
+        });
+        return out;
     }
 
     /** Whether a record let aggregate cells out: what check 4 looks at. */
@@ -176,9 +217,12 @@ public final class ReleaseAudit {
      * @param rules     the stored policy revision the decision names, if stored and readable
      * @param tenant    the stored tenant policy the decision names, if stored and readable
      * @param retention the tenant's retention: a stored cell whose window ended longer ago has expired
+     * @param deviceIds which of the given group values are device ids of the record's tenant (asked of the registry now, so a
+     *                  device registered after the release counts, one deleted since does not)
      */
     public static Verdict judge(DecisionRecord record, Optional<ReleaseStore.Release> release, Optional<PolicyRules> rules,
-            Optional<TenantResidencyPolicy> tenant, Function<Query, Map<String, AggregateReader.Cell>> stored, Duration retention, Instant now) {
+            Optional<TenantResidencyPolicy> tenant, Function<Query, Map<String, AggregateReader.Cell>> stored, Duration retention, Instant now,
+            Function<Collection<String>, Set<String>> deviceIds) {
         if (release.isEmpty()) {
             return new Verdict(Status.NO_RELEASE_RECORD, List.of(), Optional.empty());
         }
@@ -205,17 +249,21 @@ public final class ReleaseAudit {
         if (rules.isEmpty() || tenant.isEmpty()) {
             return new Verdict(Status.POLICY_UNKNOWN, violations, match);
         }
-        violations.addAll(policyViolations(record, cells, rules.get(), tenant.get()));
+        violations.addAll(policyViolations(record, cells, rules.get(), tenant.get(), deviceIds));
         return new Verdict(Status.VERIFIED, violations, match);
     }
 
     /** Each released cell decided again under the stored rules and tenant policy. */
-    static List<Violation> policyViolations(DecisionRecord record, List<ReleasedCell> cells, PolicyRules rules, TenantResidencyPolicy tenant) {
+    static List<Violation> policyViolations(DecisionRecord record, List<ReleasedCell> cells, PolicyRules rules, TenantResidencyPolicy tenant,
+            Function<Collection<String>, Set<String>> deviceIds) {
         List<Violation> out = new ArrayList<>();
         Map<String, ReleasedCell> byKey = new LinkedHashMap<>();
         cells.forEach(c -> byKey.put(c.key(), c));
+        // as the gate does at release time: a group value that is one of the tenant's device ids fails A9
+        Set<String> naming = deviceIds.apply(byKey.values().stream().filter(ReleasedCell::hasLabel).map(ReleasedCell::groupValue).toList());
         TransferRequest.Builder request = TransferRequest.builder().source(record.sourceRegion()).requester(record.requester())
-                .tenant(record.tenantId()).category(DataCategory.AGGREGATE).cells(byKey.values().stream().map(ReleasedCell::policyCell).toList());
+                .tenant(record.tenantId()).category(DataCategory.AGGREGATE)
+                .cells(byKey.values().stream().map(c -> c.policyCell(naming.contains(c.groupValue()))).toList());
         if (record.destinationRegion().isPresent()) {
             request.destination(record.destinationJurisdiction(), record.destinationRegion().get());
         } else {
@@ -237,7 +285,14 @@ public final class ReleaseAudit {
         }
         for (Decision.SuppressedCell s : again.suppressed()) {
             ReleasedCell c = byKey.get(s.cellKey());
-            out.add(new Violation(Refs.cellRef(s.cellKey()), s.rule().id(), detail(s.rule(), c, rules, tenant)));
+            if (s.rule() == Rule.CELL_IDENTIFIER_VALUE && naming.contains(c.groupValue())) {
+                // the device is named by its reference, which an auditor who knows the id can recompute; never the id
+                String ref = Refs.deviceRef(record.tenantId(), c.groupValue());
+                out.add(new Violation(Refs.cellRef(s.cellKey()), s.rule().id(), "the value of label " + c.labelKey()
+                        + " is the id of a device of the tenant registered in this region (deviceRef " + ref + ")", ref));
+            } else {
+                out.add(new Violation(Refs.cellRef(s.cellKey()), s.rule().id(), detail(s.rule(), c, rules, tenant)));
+            }
         }
         return out;
     }
@@ -309,19 +364,29 @@ public final class ReleaseAudit {
             return out;
         }
 
+        /** Whether the policy sees a label on this cell (a label group, or a geohash group with a value). */
+        boolean hasLabel() {
+            return !groupValue.isEmpty() && (groupKind.startsWith("label:") || groupKind.equals("geohash"));
+        }
+
         String labelKey() {
             return groupKind.startsWith("label:") ? groupKind.substring("label:".length()) : groupKind;
         }
 
-        /** The policy's view of the cell, built as the data API builds it at release time. */
-        TransferRequest.Cell policyCell() {
+        /**
+         * The policy's view of the cell, built as the data API builds it at release time.
+         *
+         * @param namesDevice whether the group value is a device id of the tenant
+         */
+        TransferRequest.Cell policyCell(boolean namesDevice) {
             Map<String, String> labels = new LinkedHashMap<>();
             if (groupKind.startsWith("label:")) {
                 labels.put(labelKey(), groupValue);
             } else if (groupKind.equals("geohash")) {
                 labels.put("geohash", groupValue);
             }
-            TransferRequest.Cell cell = TransferRequest.Cell.of(key, distinctDevices, window, labels);
+            TransferRequest.Cell cell = TransferRequest.Cell.of(key, distinctDevices, window, labels)
+                    .withLabelNamingDevice(!labels.isEmpty() && namesDevice);
             return groupKind.equals("geohash") && !groupValue.isEmpty() ? cell.withGeohashPrecision(Math.min(12, groupValue.length())) : cell;
         }
     }

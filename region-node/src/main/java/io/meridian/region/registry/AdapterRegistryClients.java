@@ -94,6 +94,17 @@ public final class AdapterRegistryClients {
     }
 
     /**
+     * Which of at most 100 ids are devices of the tenant in this region, read from the store (not cached, so a device
+     * registered a moment ago counts). Rule A9 uses it on group-label values.
+     *
+     * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read
+     */
+    public Future<java.util.Set<String>> registeredDevices(String tenantId, List<String> deviceIds) {
+        Objects.requireNonNull(tenantId, "tenantId must not be null");
+        return store.existingDevices(tenantId, deviceIds).recover(AdapterRegistryClients::unavailable);
+    }
+
+    /**
      * How many devices the tenant has in this region.
      *
      * @return a future failing with a 503 {@link ServerErrorException} when the registry cannot be read

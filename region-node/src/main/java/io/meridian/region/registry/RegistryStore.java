@@ -316,6 +316,27 @@ final class RegistryStore {
                 .map(all -> all.size() <= skip ? List.<Map.Entry<String, String>>of() : List.copyOf(all.subList(skip, all.size())));
     }
 
+    /**
+     * Which of the given ids are devices of the tenant in this region: one query inside the tenant's partition
+     * ({@code device_id IN ?} on the clustering key), for rule A9's check of group-label values.
+     *
+     * @throws IllegalArgumentException when more than {@value #MAX_EXISTENCE_BATCH} ids are asked about at once
+     */
+    Future<java.util.Set<String>> existingDevices(String tenantId, List<String> deviceIds) {
+        if (deviceIds.size() > MAX_EXISTENCE_BATCH) {
+            throw new IllegalArgumentException("at most " + MAX_EXISTENCE_BATCH + " device ids per query, was " + deviceIds.size());
+        }
+        if (deviceIds.isEmpty()) {
+            return Future.succeededFuture(java.util.Set.of());
+        }
+        return run("SELECT device_id FROM " + keyspace + ".devices WHERE tenant_id = ? AND device_id IN ?", tenantId, List.copyOf(deviceIds))
+                .compose(rs -> collect(rs, new ArrayList<>(), r -> r.getString("device_id")))
+                .map(java.util.Set::copyOf);
+    }
+
+    /** The most ids {@link #existingDevices} asks about in one query. */
+    static final int MAX_EXISTENCE_BATCH = 100;
+
     /** How many devices a tenant has in this region. */
     Future<Long> countDevices(String tenantId) {
         return run("SELECT COUNT(*) FROM " + keyspace + ".devices WHERE tenant_id = ?", tenantId).map(rs -> rs.one().getLong(0));

@@ -395,6 +395,62 @@ class DataPlaneIT {
         assertProblem(node.get(query + "&onward=U%24", homeGateway), 400, "onward must be a jurisdiction code");
     }
 
+    @Test
+    @Order(8)
+    void aGroupValueThatIsADeviceIdOfTheTenant_isSuppressedUnderA9_thoughItDoesNotLookLikeAnIdentifier() throws Exception {
+        Instant start = Instant.now();
+        String tenant = "batchco-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        node.createTenant(tenant, new JsonObject().put("group-labels", new JsonArray().add("batch"))
+                .put("payload", new JsonObject().put("metrics", new JsonObject().put("temperature", "/t")))
+                .put("export", new JsonObject().put("allowed-labels", new JsonArray().add("batch"))));
+        // 10 lamps whose batch is "unit-0", the first lamp's own id (a registry id, not an identifier's shape), and 10 whose
+        // batch is "spring": both groups meet k = 10, only the registry tells them apart
+        String named = "unit-0";
+        assertFalse(io.meridian.policy.model.Identifiers.looksLikeIdentifier(named));
+        for (int d = 0; d < 20; d++) {
+            node.registerDevice(tenant, "unit-" + d, Map.of("batch", d < 10 ? named : "spring"));
+        }
+        for (int d = 0; d < 20; d++) {
+            MqttClient mqtt = node.connect(tenant, "unit-" + d);
+            DataTestNode.publishAll(mqtt, "telemetry", List.of(new JsonObject().put("t", 20.0 + d).encode()));
+            DataTestNode.await(mqtt.disconnect());
+        }
+        String query = "/v1/tenants/" + tenant + "/aggregates?metric=temperature&resolution=PT15M&merge=true&group=label:batch&from="
+                + start.minus(java.time.Duration.ofMinutes(1)) + "&to=" + Instant.now().plus(java.time.Duration.ofMinutes(1));
+        JsonObject[] answer = new JsonObject[1];
+        String[] raw = new String[1];
+        awaitTrue(() -> {
+            try {
+                HttpResponse<String> r = node.get(query, homeGateway);
+                raw[0] = r.body();
+                answer[0] = new JsonObject(r.body());
+                JsonObject counts = answer[0].getJsonObject("decision").getJsonObject("suppressedCounts");
+                // both groups complete: spring released with its 10 devices, the named group suppressed
+                return r.statusCode() == 200 && counts.getInteger("A9", 0) == 1 && answer[0].getJsonArray("cells").stream()
+                        .map(JsonObject.class::cast).anyMatch(c -> c.getLong("distinctDevices") == 10);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "both batch groups aggregated: " + raw[0]);
+        JsonObject decision = answer[0].getJsonObject("decision");
+        assertEquals("PARTIAL", decision.getString("outcome"), decision.encode());
+        assertEquals(new JsonObject().put("A9", 1), decision.getJsonObject("suppressedCounts"), decision.encode());
+        assertEquals(1, decision.getInteger("releasedCells"));
+        assertEquals("spring", answer[0].getJsonArray("cells").getJsonObject(0).getJsonObject("group").getString("value"));
+        assertFalse(raw[0].contains(named), raw[0]);
+        JsonObject record = new JsonObject(node.get("/v1/decisions?from=" + decision.getLong("sequence") + "&limit=1", auditor).body())
+                .getJsonArray("items").getJsonObject(0);
+        assertEquals(decision.getString("id"), record.getString("decisionId"));
+        assertEquals(1, record.getJsonObject("suppressedCounts").getInteger("A9"), record.encode());
+
+        // check 4 of the audit re-decides the release with the registry and finds nothing wrong with what went out
+        JsonObject page = new JsonObject(node.get("/v1/audit/releases?fromSequence=" + decision.getLong("sequence") + "&limit=1", auditor)
+                .body());
+        JsonObject release = page.getJsonArray("releases").getJsonObject(0);
+        assertEquals("VERIFIED", release.getString("status"), page.encode());
+        assertTrue(release.getJsonArray("violations").isEmpty(), page.encode());
+    }
+
     private static void assertExact(JsonObject cell, List<Double> values, int devices) {
         assertEquals(values.size(), cell.getLong("count"), cell.encode());
         assertEquals(values.stream().mapToDouble(Double::doubleValue).sum(), cell.getDouble("sum"), 1e-9, cell.encode());
@@ -478,7 +534,11 @@ class DataPlaneIT {
         assertTrue(records >= 4, ok.encode());
 
         long target = Math.max(1, records - 1);
-        node.session().execute("UPDATE meridian_egress.decision_log SET outcome = 'ALLOW' WHERE region = '" + REGION
+        // the edit must change the row: which outcome the target holds depends on how the earlier tests' polls went
+        String outcome = node.session().execute("SELECT outcome FROM meridian_egress.decision_log WHERE region = '" + REGION
+                + "' AND sequence = " + target).one().getString("outcome");
+        String edited = "ALLOW".equals(outcome) ? "DENY" : "ALLOW";
+        node.session().execute("UPDATE meridian_egress.decision_log SET outcome = '" + edited + "' WHERE region = '" + REGION
                 + "' AND sequence = " + target);
         JsonObject broken = new JsonObject(node.get("/v1/decisions/verify", auditor).body());
         assertFalse(broken.getBoolean("intact"), broken.encode());

@@ -1,6 +1,7 @@
 package io.meridian.region.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,9 @@ import io.meridian.policy.Decision;
 import io.meridian.policy.DecisionRecord;
 import io.meridian.policy.ResidencyPolicy;
 import io.meridian.policy.TransferRequest;
+import io.meridian.policy.model.AllocationPolicy;
 import io.meridian.policy.model.DataCategory;
+import io.meridian.policy.model.ExportPolicy;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.PolicyRules;
 import io.meridian.policy.model.RegionId;
@@ -22,10 +25,13 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +50,22 @@ class ReleaseAuditTest {
         String key = start + "/PT1H/all";
         return new JsonObject().put("key", key).put("windowStart", start.toString()).put("window", "PT1H")
                 .put("group", new JsonObject().put("kind", "all")).put("count", count).put("distinctDevices", distinct);
+    }
+
+    /** The registry of a tenant without devices. */
+    private static final Function<Collection<String>, Set<String>> NO_DEVICES = values -> Set.of();
+
+    /** A cell of a label group, as the data API's answer carries it. */
+    private static JsonObject labelCell(Instant start, String label, String value, long count, long distinct) {
+        String key = start + "/PT1H/label:" + label + "=" + value;
+        return new JsonObject().put("key", key).put("windowStart", start.toString()).put("window", "PT1H")
+                .put("group", new JsonObject().put("kind", "label:" + label).put("value", value)).put("count", count)
+                .put("distinctDevices", distinct);
+    }
+
+    private static AggregateReader.Cell storedLabel(Instant start, String label, String value, long count, long distinct) {
+        return new AggregateReader.Cell(start, Duration.ofHours(1), "label:" + label, value, count, 1.0, 0.0, 1.0, distinct, Map.of(),
+                new byte[0]);
     }
 
     private static AggregateReader.Cell stored(Instant start, long count, long distinct) {
@@ -83,7 +105,7 @@ class ReleaseAuditTest {
         byte[] b = bytes(cells);
         DecisionRecord r = decided(12, b, cells);
         ReleaseAudit.Verdict v = ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.of(POLICY),
-                rows(stored(HOUR, 120, 12), stored(HOUR.plus(Duration.ofHours(1)), 131, 13)), RETENTION, NOW);
+                rows(stored(HOUR, 120, 12), stored(HOUR.plus(Duration.ofHours(1)), 131, 13)), RETENTION, NOW, NO_DEVICES);
         assertEquals(ReleaseAudit.Status.VERIFIED, v.status());
         assertEquals(List.of(), v.violations());
         assertEquals(new ReleaseAudit.AggregateMatch(1, 1, 0, 0), v.aggregates().orElseThrow(), "one equal, one grown by late data");
@@ -95,7 +117,7 @@ class ReleaseAuditTest {
         byte[] b = bytes(cells);
         DecisionRecord r = decided(12, b, cells); // the gate believed 12 devices
         ReleaseAudit.Verdict v = ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.of(POLICY),
-                rows(stored(HOUR, 30, 3)), RETENTION, NOW);
+                rows(stored(HOUR, 30, 3)), RETENTION, NOW, NO_DEVICES);
         assertEquals(ReleaseAudit.Status.VERIFIED, v.status());
         assertEquals(1, v.violations().size(), v.violations().toString());
         ReleaseAudit.Violation x = v.violations().get(0);
@@ -113,9 +135,9 @@ class ReleaseAuditTest {
         ReleaseStore.Release tampered = new ReleaseStore.Release(r.decisionId(), r.time(), TENANT, "temp", Duration.ofHours(1), HOUR,
                 HOUR.plus(Duration.ofHours(1)), Optional.empty(), false, edited, Refs.sha256(b), r.policyRevision(), r.tenantPolicyFingerprint());
         assertEquals(ReleaseAudit.Status.HASH_MISMATCH, ReleaseAudit.judge(r, Optional.of(tampered), Optional.of(RULES), Optional.of(POLICY),
-                rows(), RETENTION, NOW).status());
+                rows(), RETENTION, NOW, NO_DEVICES).status());
         assertEquals(ReleaseAudit.Status.NO_RELEASE_RECORD, ReleaseAudit.judge(r, Optional.empty(), Optional.of(RULES), Optional.of(POLICY),
-                rows(), RETENTION, NOW).status());
+                rows(), RETENTION, NOW, NO_DEVICES).status());
     }
 
     @Test
@@ -124,9 +146,9 @@ class ReleaseAuditTest {
         byte[] b = bytes(cells);
         DecisionRecord r = decided(12, b, cells);
         assertEquals(ReleaseAudit.Status.POLICY_UNKNOWN, ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.empty(), Optional.of(POLICY),
-                rows(stored(HOUR, 120, 12)), RETENTION, NOW).status());
+                rows(stored(HOUR, 120, 12)), RETENTION, NOW, NO_DEVICES).status());
         assertEquals(ReleaseAudit.Status.POLICY_UNKNOWN, ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.empty(),
-                rows(stored(HOUR, 120, 12)), RETENTION, NOW).status());
+                rows(stored(HOUR, 120, 12)), RETENTION, NOW, NO_DEVICES).status());
     }
 
     @Test
@@ -136,7 +158,7 @@ class ReleaseAuditTest {
         byte[] b = bytes(cells);
         DecisionRecord r = decided(15, b, cells);
         ReleaseAudit.Verdict v = ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.of(POLICY),
-                rows(stored(HOUR.plus(Duration.ofHours(1)), 150, 11)), RETENTION, NOW);
+                rows(stored(HOUR.plus(Duration.ofHours(1)), 150, 11)), RETENTION, NOW, NO_DEVICES);
         assertEquals(new ReleaseAudit.AggregateMatch(0, 0, 1, 1), v.aggregates().orElseThrow());
         assertEquals(List.of("STORED_AGGREGATE_SMALLER"), v.violations().stream().map(ReleaseAudit.Violation::rule).toList());
         assertEquals("released 150 values of 15 distinct devices; the stored aggregate holds 150 of 11", v.violations().get(0).detail());
@@ -154,6 +176,44 @@ class ReleaseAuditTest {
         assertTrue(e.getMessage().contains("not the " + RULES.revision()), e.getMessage());
         String editedTenant = PolicyForms.tenant(tight).replace("\"k\":20", "\"k\":5");
         assertThrows(IllegalArgumentException.class, () -> PolicyForms.tenant(editedTenant, tight.fingerprint()));
+    }
+
+    @Test
+    void aReleasedCellWhoseLabelValueIsADeviceIdOfTheTenant_isAnA9Violation_namedByDeviceRef_neverByTheId() {
+        // a stored release planted with a batch cell whose value is lamp-17, a device of the tenant, beside a harmless one:
+        // the gate that decided it knew nothing of the registry, so the decision released both
+        JsonObject named = labelCell(HOUR, "batch", "lamp-17", 120, 12);
+        JsonObject plain = labelCell(HOUR, "batch", "spring", 130, 13);
+        List<JsonObject> cells = List.of(named, plain);
+        byte[] b = bytes(cells);
+        DecisionRecord r = decided(12, b, cells);
+        TenantResidencyPolicy batchAllowed = TenantResidencyPolicy.of(TENANT, AllocationPolicy.proximity(),
+                ExportPolicy.none().withAllowedLabels("batch"));
+        List<List<String>> asked = new ArrayList<>();
+        Function<Collection<String>, Set<String>> registry = values -> {
+            asked.add(List.copyOf(values));
+            return values.contains("lamp-17") ? Set.of("lamp-17") : Set.of();
+        };
+        Function<ReleaseAudit.Query, Map<String, AggregateReader.Cell>> rows = rows(storedLabel(HOUR, "batch", "lamp-17", 120, 12),
+                storedLabel(HOUR, "batch", "spring", 130, 13));
+
+        ReleaseAudit.Verdict v = ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.of(batchAllowed), rows,
+                RETENTION, NOW, registry);
+
+        assertEquals(ReleaseAudit.Status.VERIFIED, v.status());
+        assertEquals(1, v.violations().size(), v.violations().toString());
+        ReleaseAudit.Violation x = v.violations().get(0);
+        assertEquals("A9", x.rule());
+        assertEquals(Refs.cellRef(named.getString("key")), x.cellRef());
+        assertEquals(Refs.deviceRef(TENANT, "lamp-17"), x.deviceRef());
+        assertTrue(x.detail().contains("deviceRef " + Refs.deviceRef(TENANT, "lamp-17")), x.detail());
+        assertFalse(x.toJson().encode().contains("lamp-17"), x.toJson().encode());
+        assertEquals(Refs.deviceRef(TENANT, "lamp-17"), x.toJson().getString("deviceRef"));
+        assertEquals(List.of(List.of("lamp-17", "spring")), asked, "the registry is asked once, about the released label values");
+
+        // the same release where the registry knows no such device: lamp-17 does not look like an identifier, nothing is found
+        assertEquals(List.of(), ReleaseAudit.judge(r, Optional.of(release(r, b)), Optional.of(RULES), Optional.of(batchAllowed), rows,
+                RETENTION, NOW, NO_DEVICES).violations());
     }
 
     @Test

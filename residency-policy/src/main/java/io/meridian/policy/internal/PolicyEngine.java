@@ -203,6 +203,11 @@ public final class PolicyEngine implements ResidencyPolicy {
                 failed = rule;
             }
         }
+        // A9 is the highest-numbered label rule, so any other label failure wins over it. The caller flags
+        // a value that equals one of the tenant's device ids: the engine has no registry of its own.
+        if (failed == null && cell.labelNamesDevice() && !cell.labels().isEmpty()) {
+            return Rule.CELL_IDENTIFIER_VALUE;
+        }
         return failed;
     }
 
