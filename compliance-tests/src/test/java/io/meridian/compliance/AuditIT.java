@@ -267,8 +267,11 @@ class AuditIT {
     /** Aggregates of lampco through the us-east gateway, so that every region logs releases that cross a border. */
     private static void crossBorderQueries(int n) throws Exception {
         for (int i = 0; i < n; i++) {
-            ok(suite.send("GET", suite.gatewayApi("us-east") + "/tenants/lampco/aggregates?" + suite.anonQuery("PT1H", "label:model"),
-                    suite.userToken(MeridianRealm.LAMP_ANALYST), null));
+            JsonNode answer = JSON.readTree(ok(suite.send("GET", suite.gatewayApi("us-east") + "/tenants/lampco/aggregates?"
+                    + suite.anonQuery("PT1H", "label:model"), suite.userToken(MeridianRealm.LAMP_ANALYST), null)).body());
+            // a region the gateway gave up on may still have released its part: no ledger would hold it, and the clean
+            // audit would rightly warn; say so here, where it happened
+            assertFalse(answer.path("partial").asBoolean(), "the gateway gave up on a region: " + answer.path("unavailableRegions"));
         }
     }
 

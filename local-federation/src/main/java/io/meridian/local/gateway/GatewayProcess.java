@@ -36,6 +36,13 @@ public final class GatewayProcess extends ProcessBackedService {
     static final String MODULE = "federation-gateway";
     static final String CLASSPATH_FILE = "gateway.classpath";
     static final int MAX_HEAP_MB = 512;
+    /**
+     * The limit on one call to a region, above the gateway's own default (PT2S): a local federation runs a dozen JVMs on
+     * one small machine, where a region's first answers after start can take longer. A call that times out still leaves
+     * the region's release in its decision log with no ledger entry, which the audit reports; a spurious timeout would
+     * make the audit of a healthy local federation show that warning.
+     */
+    static final String REGION_TIMEOUT = "PT10S";
 
     private final String regionId;
     private final int port;
@@ -92,6 +99,7 @@ public final class GatewayProcess extends ProcessBackedService {
         cmd.add("-Dmeridian.config.dir=" + context.configs().directory());
         cmd.add("-Dmeridian.gateway.region=" + regionId);
         cmd.add("-Dmeridian.gateway.port=" + port);
+        cmd.add("-Dmeridian.gateway.regionTimeout=" + REGION_TIMEOUT);
         cmd.add("-Dmeridian.catalog.url=" + ServiceContext.endpoint(catalog, "api", "catalog", name()));
         cmd.add("-Dmeridian.keycloak.issuer=" + ServiceContext.endpoint(keycloak, "issuer", "keycloak", name()));
         cmd.add("-Dmeridian.cassandra.contactPoints=" + ServiceContext.endpoint(cassandra, "cql", "cassandra-" + regionId, name()));

@@ -61,6 +61,7 @@ class GatewayProcessTest {
         List<String> args = eu.jvmArguments();
         assertTrue(args.contains("-Dmeridian.gateway.region=eu-central"), args.toString());
         assertTrue(args.contains("-Dmeridian.gateway.port=" + euPort), args.toString());
+        assertTrue(args.contains("-Dmeridian.gateway.regionTimeout=PT10S"), args.toString());
         assertTrue(args.contains("-Dmeridian.catalog.url=http://127.0.0.1:2222/v1"), args.toString());
         assertTrue(args.contains("-Dmeridian.keycloak.issuer=http://127.0.0.1:1111/realms/meridian"), args.toString());
         // its own region's Cassandra (the ledger), never another region's
