@@ -124,6 +124,93 @@ class TokenValidatorTest {
         }
     }
 
+    /** A clock the test moves. */
+    private static final class MovingClock extends Clock {
+        private Instant now = NOW;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** The realm's key, handed out by a source that counts how often a signature needed it. */
+    private static final class CountingKeys implements com.nimbusds.jose.jwk.source.JWKSource<com.nimbusds.jose.proc.SecurityContext> {
+        final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public java.util.List<com.nimbusds.jose.jwk.JWK> get(com.nimbusds.jose.jwk.JWKSelector selector,
+                com.nimbusds.jose.proc.SecurityContext context) {
+            asked.incrementAndGet();
+            return selector.select(new JWKSet(realmKey.toPublicJWK()));
+        }
+    }
+
+    @Test
+    void aVerifiedToken_isNotVerifiedAgain_untilItIsForgotten() throws Exception {
+        MovingClock clock = new MovingClock();
+        CountingKeys keys = new CountingKeys();
+        TokenValidator remembering = new TokenValidator(keys, ISSUER, "meridian", clock);
+        String token = sign(claims().expirationTime(Date.from(NOW.plusSeconds(600))).build(), realmKey);
+        for (int i = 0; i < 5; i++) {
+            assertEquals("catalog", remembering.validate(token).getStringClaim("azp"));
+        }
+        assertEquals(1, keys.asked.get(), "the signature was checked once for five requests");
+        assertEquals(1, remembering.rememberedTokens());
+        // after VERIFIED_FOR the signature is checked again
+        clock.now = NOW.plus(TokenValidator.VERIFIED_FOR).plusSeconds(1);
+        remembering.validate(token);
+        assertEquals(2, keys.asked.get());
+    }
+
+    @Test
+    void aRememberedToken_isStillRefusedOnceExpired() throws Exception {
+        MovingClock clock = new MovingClock();
+        TokenValidator remembering = new TokenValidator(new CountingKeys(), ISSUER, "meridian", clock);
+        String token = sign(claims().expirationTime(Date.from(NOW.plusSeconds(20))).build(), realmKey);
+        remembering.validate(token);
+        clock.now = NOW.plusSeconds(20).plus(TokenValidator.CLOCK_SKEW).plusSeconds(1);
+        assertEquals("the bearer token has expired",
+                assertThrows(TokenValidator.InvalidTokenException.class, () -> remembering.validate(token)).getMessage());
+    }
+
+    @Test
+    void aTamperedCopyOfARememberedToken_isVerifiedAndRefused() throws Exception {
+        CountingKeys keys = new CountingKeys();
+        TokenValidator remembering = new TokenValidator(keys, ISSUER, "meridian", Clock.fixed(NOW, ZoneOffset.UTC));
+        String token = sign(claims().build(), realmKey);
+        remembering.validate(token);
+        // the same header and signature over other claims: only the exact text is remembered
+        String[] parts = token.split("\\.");
+        String otherClaims = com.nimbusds.jose.util.Base64URL.encode(claims().claim("azp", "gateway-us-east").build().toString()).toString();
+        String tampered = parts[0] + "." + otherClaims + "." + parts[2];
+        assertEquals("the bearer token's signature is not valid",
+                assertThrows(TokenValidator.InvalidTokenException.class, () -> remembering.validate(tampered)).getMessage());
+        assertEquals(2, keys.asked.get());
+    }
+
+    @Test
+    void refusedTokens_areNotRemembered_andTheMemoryIsBounded() throws Exception {
+        TokenValidator remembering = new TokenValidator(new CountingKeys(), ISSUER, "meridian", Clock.fixed(NOW, ZoneOffset.UTC), 3);
+        String otherAudience = sign(claims().audience("account").build(), realmKey);
+        assertThrows(TokenValidator.InvalidTokenException.class, () -> remembering.validate(otherAudience));
+        assertEquals(0, remembering.rememberedTokens());
+        for (int i = 0; i < 7; i++) {
+            remembering.validate(sign(claims().claim("n", i).build(), realmKey));
+            assertEquals(true, remembering.rememberedTokens() <= 3, "remembered " + remembering.rememberedTokens());
+        }
+    }
+
     @Test
     void notAJwt_isRefused() {
         assertThrows(TokenValidator.InvalidTokenException.class, () -> validator.validate("abc.def"));
