@@ -230,6 +230,9 @@ public final class RegionDataApi {
         /** Which group-label values are device ids of the tenant (A9); asked from the worker that answers the query. */
         private final LabelDeviceIds labelDeviceIds;
 
+        /** Tenants' export policies, parsed once per registry document. */
+        private final TenantExportPolicy.Reader tenantPolicies = new TenantExportPolicy.Reader();
+
         @Override
         public void start(Promise<Void> started) {
             try (InputStream in = RegionDataApi.class.getResourceAsStream("/openapi/region-data-api.json")) {
@@ -366,7 +369,7 @@ public final class RegionDataApi {
             Optional<JsonObject> doc = b.tenantDocuments().apply(tenant).toCompletionStage().toCompletableFuture()
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
             try {
-                return TenantExportPolicy.read(tenant, doc, b.gate().policy().rules());
+                return tenantPolicies.read(tenant, doc, b.gate().policy().rules());
             } catch (IllegalArgumentException e) {
                 // a broken export setting can only make the answer stricter: nothing leaves the jurisdiction
                 LOG.warn("tenant {} has an invalid export policy ({}); applying the strictest defaults", tenant, e.getMessage());
