@@ -81,6 +81,10 @@ final class RegionCassandra {
                 "sed -i \"s/^cluster_name:.*/cluster_name: 'meridian-" + scope.id() + "'/;"
                         + " s/- seeds:.*/- seeds: \\\"$SEEDS\\\"/;"
                         + " s/^endpoint_snitch:.*/endpoint_snitch: GossipingPropertyFileSnitch/\" /etc/cassandra/conf/cassandra.yaml",
+                // Paxos v2 (4.1+): fewer rounds per lightweight transaction than 5.0's default v1; every egress decision is
+                // LWTs (region-node README, "decision log"), as in the local federation
+                "sed -i '/^#\\? *paxos_variant:/d' /etc/cassandra/conf/cassandra.yaml",
+                "echo 'paxos_variant: v2' >> /etc/cassandra/conf/cassandra.yaml",
                 "systemctl enable --now cassandra",
                 "");
     }

@@ -139,6 +139,19 @@ class RegionStackTest {
     }
 
     @Test
+    void cassandraNodes_runPaxosV2_inTheirOwnDataCentre() {
+        for (RegionConfig region : configs.regions()) {
+            String userData = new String(java.util.Base64.getDecoder().decode(stackOf(region).path("resource").path("aws_launch_template")
+                    .path("launch-template-cassandra").path("user_data").asText()), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(userData.contains("echo 'paxos_variant: v2' >> /etc/cassandra/conf/cassandra.yaml"), region.id().value());
+            // any paxos_variant line of the package's file goes first, so the key is not there twice
+            int dropOld = userData.indexOf("sed -i '/^#\\? *paxos_variant:/d' /etc/cassandra/conf/cassandra.yaml");
+            assertTrue(dropOld >= 0 && dropOld < userData.indexOf("echo 'paxos_variant: v2'"), region.id().value());
+            assertTrue(userData.contains("dc=%s") && userData.contains("'" + region.id().value() + "'"), region.id().value());
+        }
+    }
+
+    @Test
     void kafkaCassandraAndLogs_areEncryptedWithTheRegionKey() {
         for (RegionConfig region : configs.regions()) {
             JsonNode resources = stackOf(region).path("resource");
