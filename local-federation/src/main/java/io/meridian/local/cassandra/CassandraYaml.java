@@ -56,8 +56,8 @@ final class CassandraYaml {
                 "read_request_timeout: 10000ms",
                 "write_request_timeout: 10000ms",
                 "request_timeout: 15000ms",
-                // Paxos v2 (Cassandra 4.1+): fewer rounds and less system.paxos churn per lightweight transaction; the decision
-                // log and the tenants' claims are all LWTs
+                // Paxos v2 (Cassandra 4.1+): fewer rounds and less system.paxos churn per lightweight transaction; every egress
+                // decision is two LWTs (region-node README, the decision log), and the catalog's assignments are LWTs too
                 "paxos_variant: v2",
                 "");
     }
