@@ -3,6 +3,7 @@ package io.meridian.load;
 import io.meridian.regions.RegionConfig;
 import io.meridian.regions.RegionConfigs;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -48,6 +49,11 @@ import org.HdrHistogram.Histogram;
  *       target is preceded by {@code --warmup} seconds that are not recorded.</li>
  *   <li><b>Ratio.</b> The gateway's p50 and p99 over the slowest region's (the region with the highest p50, and the one
  *       with the highest p99). Target: at most 1.3.</li>
+ *   <li><b>Regions at once.</b> In the same rounds, a target that is no server: each of its queries is the same query
+ *       sent to every region at the same moment, answered when the last region answered. That is the gateway's fan-out
+ *       without the gateway, so the gateway over it is what the gateway itself adds (its own work, its ledger write),
+ *       while the regions at once over the slowest region is what asking all of them costs on this machine, where they
+ *       share its cores.</li>
  *   <li><b>Maximum.</b> A closed loop of {@code --max-concurrency} queries in flight against the gateway for
  *       {@code --max-seconds}: its queries/s. Target: at least 500.</li>
  * </ol>
@@ -89,6 +95,8 @@ public final class GatewayQueryLoad {
               --event-loops 1                     event loops of the generator
             """;
 
+    /** The target whose every query asks all regions at the same moment. */
+    static final String REGIONS_AT_ONCE = "regions at once";
     static final Pattern PARTIAL = Pattern.compile("\"partial\"\\s*:\\s*true");
     private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
     private static final List<String> OPTIONS = List.of("gateway", "regions", "token-url", "tenant", "user", "password", "user-client",
@@ -257,7 +265,8 @@ public final class GatewayQueryLoad {
      * @param slowestP99 the region with the highest p99
      * @param maximum    the gateway's closed-loop phase; null when skipped
      */
-    record Report(Measured gateway, Map<String, Measured> regions, String slowestP50, String slowestP99, Measured maximum) {
+    record Report(Measured gateway, Measured regionsAtOnce, Map<String, Measured> regions, String slowestP50, String slowestP99,
+            Measured maximum) {
 
         double p50Ratio() {
             return gateway.millis(50) / regions.get(slowestP50).millis(50);
@@ -267,8 +276,17 @@ public final class GatewayQueryLoad {
             return gateway.millis(99) / regions.get(slowestP99).millis(99);
         }
 
+        /** The gateway's p50 over the regions' asked at once: what the gateway adds to its own fan-out. */
+        double p50OverAtOnce() {
+            return gateway.millis(50) / regionsAtOnce.millis(50);
+        }
+
+        double p99OverAtOnce() {
+            return gateway.millis(99) / regionsAtOnce.millis(99);
+        }
+
         long failures() {
-            return gateway.failures() + regions.values().stream().mapToLong(Measured::failures).sum() + (maximum == null ? 0 : maximum.failures());
+            return gateway.failures() + regionsAtOnce.failures() + regions.values().stream().mapToLong(Measured::failures).sum() + (maximum == null ? 0 : maximum.failures());
         }
     }
 
@@ -312,12 +330,17 @@ public final class GatewayQueryLoad {
                 o.rate(), o.maxConcurrency() == 0 ? "skipped" : o.maxConcurrency() + " in flight for " + o.maxSeconds() + " s");
         out.println("  load average before: " + loadAverage());
         Measured gateway = null;
+        Measured atOnce = null;
         Map<String, Measured> regions = new LinkedHashMap<>();
+        List<URI> everyRegion = o.regions().values().stream().map(r -> URI.create(r + pathAndQuery)).toList();
         for (int round = 1; round <= o.rounds(); round++) {
             int warmup = round == 1 ? o.warmupSeconds() : 0;
             Measured g = new Phase(vertx, o, "gateway", URI.create(o.gateway() + pathAndQuery), tokens.user(), o.rate(), o.rate(), warmup,
                     o.roundSeconds(), GatewayQueryLoad::checkGateway).run();
             gateway = gateway == null ? g : gateway.plus(g);
+            Measured a = new Phase(vertx, o, REGIONS_AT_ONCE, everyRegion, tokens.client(), o.rate(), o.rate(), warmup, o.roundSeconds(),
+                    GatewayQueryLoad::checkRegion).run();
+            atOnce = atOnce == null ? a : atOnce.plus(a);
             for (Map.Entry<String, URI> r : o.regions().entrySet()) {
                 Measured m = new Phase(vertx, o, r.getKey(), URI.create(r.getValue() + pathAndQuery), tokens.client(), o.rate(), o.rate(), warmup,
                         o.roundSeconds(), GatewayQueryLoad::checkRegion).run();
@@ -339,7 +362,7 @@ public final class GatewayQueryLoad {
         out.println("  load average after: " + loadAverage());
         String slowestP50 = slowest(regions, 50);
         String slowestP99 = slowest(regions, 99);
-        return new Report(gateway, regions, slowestP50, slowestP99, maximum);
+        return new Report(gateway, atOnce, regions, slowestP50, slowestP99, maximum);
     }
 
     /** The region with the highest latency at the percentile; a region that answered nothing counts as slowest. */
@@ -373,15 +396,18 @@ public final class GatewayQueryLoad {
         out.println();
         out.printf("%-24s %9s %9s %9s %9s %9s %9s  %s%n", "target", "queries", "q/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors");
         row(out, r.gateway());
+        row(out, r.regionsAtOnce());
         r.regions().values().forEach(m -> row(out, m));
         out.printf("%nratio gateway / slowest region: p50 %.2f (vs %s), p99 %.2f (vs %s); target <= 1.3%n", r.p50Ratio(), r.slowestP50(),
                 r.p99Ratio(), r.slowestP99());
+        out.printf("gateway / regions at once (what the gateway adds to its fan-out): p50 %.2f, p99 %.2f%n", r.p50OverAtOnce(),
+                r.p99OverAtOnce());
         if (r.maximum() != null) {
             row(out, r.maximum());
             out.printf("%s maximum: %.0f queries/s with %s in flight%s%n", r.maximum().target().replace(" (closed loop)", ""),
                     r.maximum().perSecond(), "the given number", r.maximum().target().startsWith("gateway") ? "; target >= 500" : "");
         }
-        long dueNotSent = r.gateway().dueNotSent() + r.regions().values().stream().mapToLong(Measured::dueNotSent).sum();
+        long dueNotSent = r.gateway().dueNotSent() + r.regionsAtOnce().dueNotSent() + r.regions().values().stream().mapToLong(Measured::dueNotSent).sum();
         if (dueNotSent > 0) {
             out.printf("%d queries were due but not sent when a phase ended (every slot busy): a target did not keep up with the rate%n",
                     dueNotSent);
@@ -431,13 +457,14 @@ public final class GatewayQueryLoad {
 
     /**
      * One target under one load shape, entirely on one Vert.x context: the schedule, the slots and the histogram are
-     * touched by that context's thread only, so they need no locks.
+     * touched by that context's thread only, so they need no locks. A target of several URIs sends each query to all of
+     * them at once; the query is answered when the last of them answered, and fails when any of them failed.
      */
     static final class Phase {
         private final Vertx vertx;
         private final Options o;
         private final String target;
-        private final URI uri;
+        private final List<URI> uris;
         private final String authorization;
         private final int rate;
         private final int concurrency;
@@ -467,10 +494,19 @@ public final class GatewayQueryLoad {
          */
         Phase(Vertx vertx, Options o, String target, URI uri, String token, int rate, int concurrency, int warmupSeconds,
               int durationSeconds, BiFunction<Integer, Buffer, String> check) {
+            this(vertx, o, target, List.of(uri), token, rate, concurrency, warmupSeconds, durationSeconds, check);
+        }
+
+        /** As the other constructor, for a query sent to every one of {@code uris} at once. */
+        Phase(Vertx vertx, Options o, String target, List<URI> uris, String token, int rate, int concurrency, int warmupSeconds,
+              int durationSeconds, BiFunction<Integer, Buffer, String> check) {
+            if (uris.isEmpty()) {
+                throw new IllegalArgumentException("a phase needs at least one URI");
+            }
             this.vertx = vertx;
             this.o = o;
             this.target = target;
-            this.uri = uri;
+            this.uris = List.copyOf(uris);
             this.authorization = "Bearer " + token;
             this.rate = rate;
             this.concurrency = concurrency;
@@ -489,7 +525,7 @@ public final class GatewayQueryLoad {
         private void begin() {
             client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false)
                     .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(o.timeoutSeconds())).setTcpNoDelay(true),
-                    new PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(concurrency));
+                    new PoolOptions().setHttp1MaxSize(concurrency * uris.size()).setMaxWaitQueueSize(concurrency * uris.size()));
             start = System.nanoTime();
             measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
             stopAt = measureFrom + TimeUnit.SECONDS.toNanos(durationSeconds);
@@ -533,13 +569,24 @@ public final class GatewayQueryLoad {
         private void send(long dueAt) {
             sent++;
             inFlight++;
+            if (uris.size() == 1) {
+                ask(uris.get(0)).onSuccess(problem -> answered(dueAt, problem));
+                return;
+            }
+            List<Future<String>> asked = uris.stream().map(this::ask).toList();
+            Future.all(asked).onComplete(all -> answered(dueAt, asked.stream().map(Future::result).filter(p -> p != null).findFirst()
+                    .orElse(null)));
+        }
+
+        /** One request; succeeds with null when the answer passed the check, else with what was wrong (never fails). */
+        private Future<String> ask(URI uri) {
             RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(uri.getHost()).setPort(uri.getPort())
                     .setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
                     .putHeader("Authorization", authorization).putHeader("Accept", "application/json")
                     .setTimeout(TimeUnit.SECONDS.toMillis(o.timeoutSeconds()));
-            client.request(request)
+            return client.request(request)
                     .compose(r -> r.send().compose(resp -> resp.body().map(b -> check.apply(resp.statusCode(), b))))
-                    .onComplete(ar -> answered(dueAt, ar.succeeded() ? ar.result() : error(ar.cause())));
+                    .transform(ar -> Future.succeededFuture(ar.succeeded() ? ar.result() : error(ar.cause())));
         }
 
         private static String error(Throwable t) {

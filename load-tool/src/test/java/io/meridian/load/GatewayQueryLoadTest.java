@@ -101,6 +101,12 @@ class GatewayQueryLoadTest {
         assertTrue(r.regions().get("slow").millis(50) >= 50, "the slow region answers after 50 ms: " + r.regions().get("slow").millis(50));
         assertTrue(r.gateway().millis(50) >= 10 && r.gateway().millis(50) < 50, "gateway p50 " + r.gateway().millis(50));
         assertTrue(r.p50Ratio() < 1.0, "a 10 ms gateway against a 50 ms region: " + r.p50Ratio());
+        // both regions asked at once: answered when the slow one answered, so never sooner than 50 ms
+        GatewayQueryLoad.Measured atOnce = r.regionsAtOnce();
+        assertEquals(GatewayQueryLoad.REGIONS_AT_ONCE, atOnce.target());
+        assertTrue(atOnce.ok() >= 70 && atOnce.ok() <= 82, "regions at once answered " + atOnce.ok());
+        assertTrue(atOnce.millis(50) >= 50 && atOnce.millis(50) < 100, "regions at once p50 " + atOnce.millis(50));
+        assertTrue(r.p50OverAtOnce() < 1.0, "a 10 ms gateway against a 50 ms fan-out: " + r.p50OverAtOnce());
         assertTrue(r.maximum().ok() > 0 && r.maximum().perSecond() > 100, "4 in flight at ~10 ms each: " + r.maximum().perSecond());
         // one range for every query: the hour up to the run's whole minute
         assertEquals(Set.of("metric=v&resolution=PT15M&from=2026-11-24T06:40:00Z&to=2026-11-24T07:40:00Z"), queries);
@@ -110,6 +116,8 @@ class GatewayQueryLoadTest {
         String text = report.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("ratio gateway / slowest region: p50 "), text);
         assertTrue(text.contains("(vs slow); target <= 1.3"), text);
+        assertTrue(text.contains("regions at once"), text);
+        assertTrue(text.contains("gateway / regions at once (what the gateway adds to its fan-out): p50 "), text);
         assertTrue(text.contains("errors: none"), text);
     }
 
@@ -147,6 +155,9 @@ class GatewayQueryLoadTest {
         assertEquals(0, r.gateway().ok());
         assertTrue(r.gateway().errors().get("partial answer") >= 35, String.valueOf(r.gateway().errors()));
         assertTrue(r.regions().get("fast").errors().get("HTTP 401") >= 35, String.valueOf(r.regions().get("fast").errors()));
+        // a query to all regions at once fails when any of them refused it
+        assertEquals(0, r.regionsAtOnce().ok());
+        assertTrue(r.regionsAtOnce().errors().get("HTTP 401") >= 35, String.valueOf(r.regionsAtOnce().errors()));
         assertNull(r.maximum());
         assertTrue(r.failures() > 100);
     }
