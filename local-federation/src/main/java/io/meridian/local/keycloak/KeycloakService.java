@@ -2,9 +2,11 @@ package io.meridian.local.keycloak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.local.process.ProcessSpec;
 import io.meridian.local.process.StateDirectory;
 import io.meridian.local.service.ProcessBackedService;
+import io.meridian.local.service.ServiceStartException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Keycloak in development mode ({@code kc.sh start-dev}) as a child process on 127.0.0.1, with the
@@ -45,6 +49,12 @@ public final class KeycloakService extends ProcessBackedService {
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> LINKED = List.of("lib", "conf", "providers", "themes");
+    /**
+     * The realm as Keycloak imported it when it created its database, kept beside its home's {@code data/} (not in
+     * {@code data/import/}, which Keycloak would import too), to tell a changed realm on a start with kept data.
+     */
+    static final String IMPORTED_REALM = "imported-realm.json";
+    private static final ObjectMapper REALM_JSON = new ObjectMapper();
 
     private final KeycloakSettings settings;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
@@ -53,7 +63,8 @@ public final class KeycloakService extends ProcessBackedService {
     /**
      * Creates the service; nothing starts until {@link #start(Duration)}, which returns once the realm's
      * discovery document is served with the expected issuer. With kept data an existing realm is left as
-     * it is (Keycloak's import skips existing realms), so a changed realm template needs fresh data.
+     * it is (Keycloak's import skips existing realms), so a start with kept data whose realm has changed since the data
+     * was made (a region file added, a new template) fails at once and says to start with fresh data.
      *
      * @param state    where the PID file, the log and Keycloak's home go; not null
      * @param settings how to run it; not null
@@ -129,9 +140,78 @@ public final class KeycloakService extends ProcessBackedService {
             }
             Files.createSymbolicLink(link, dist.resolve(dir));
         }
-        Path imports = Files.createDirectories(home.resolve("data").resolve("import"));
-        Files.writeString(imports.resolve(MeridianRealm.REALM + "-realm.json"),
-                MeridianRealm.render(settings.regions()), StandardCharsets.UTF_8);
+        String realm = MeridianRealm.render(settings.regions());
+        Path imported = home.resolve(IMPORTED_REALM);
+        Path importFile = home.resolve("data").resolve("import").resolve(MeridianRealm.REALM + "-realm.json");
+        if (Files.isDirectory(home.resolve("data").resolve("h2"))) {
+            // Keycloak imports a realm into an empty database only: a kept realm stays as it was first imported. Data
+            // from before this record was kept has only the last import file to compare with
+            Path was = Files.isRegularFile(imported) ? imported : importFile;
+            if (Files.isRegularFile(was)) {
+                String change;
+                try {
+                    change = realmChange(Files.readString(was, StandardCharsets.UTF_8), realm);
+                } catch (IOException | ClassCastException e) {
+                    throw new ServiceStartException(NAME + ": " + was + " must hold the realm this Keycloak imported, as JSON, but cannot"
+                            + " be read (" + e.getMessage() + "). Start with fresh data: ./meridian up --fresh (this deletes the local"
+                            + " federation's data in " + state().root() + ")", e);
+                }
+                if (change != null) {
+                    throw new ServiceStartException(NAME + ": the " + MeridianRealm.REALM + " realm has changed since this Keycloak's data"
+                            + " was made (" + change + "), and Keycloak does not import a realm over an existing one, so the change"
+                            + " would not take effect. Start with fresh data: ./meridian up --fresh (this deletes the local"
+                            + " federation's data in " + state().root() + ")");
+                }
+            }
+        } else {
+            // this start creates the database, so this realm is the one Keycloak imports
+            Files.writeString(imported, realm, StandardCharsets.UTF_8);
+        }
+        Files.createDirectories(importFile.getParent());
+        Files.writeString(importFile, realm, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What differs between the realm Keycloak imported and the one it would import now: the clients added, removed or
+     * changed (by client id, in any order), and whether anything else differs; null when nothing does.
+     */
+    static String realmChange(String imported, String now) throws IOException {
+        ObjectNode was = (ObjectNode) REALM_JSON.readTree(imported);
+        ObjectNode is = (ObjectNode) REALM_JSON.readTree(now);
+        Map<String, JsonNode> before = clients(was);
+        Map<String, JsonNode> after = clients(is);
+        Set<String> added = new TreeSet<>(after.keySet());
+        added.removeAll(before.keySet());
+        Set<String> removed = new TreeSet<>(before.keySet());
+        removed.removeAll(after.keySet());
+        Set<String> changed = new TreeSet<>();
+        after.forEach((id, client) -> {
+            if (before.containsKey(id) && !before.get(id).equals(client)) {
+                changed.add(id);
+            }
+        });
+        was.remove("clients");
+        is.remove("clients");
+        List<String> parts = new java.util.ArrayList<>();
+        if (!added.isEmpty()) {
+            parts.add("clients added: " + String.join(", ", added));
+        }
+        if (!removed.isEmpty()) {
+            parts.add("clients removed: " + String.join(", ", removed));
+        }
+        if (!changed.isEmpty()) {
+            parts.add("clients changed: " + String.join(", ", changed));
+        }
+        if (!was.equals(is)) {
+            parts.add("roles, users or realm settings changed");
+        }
+        return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
+    private static Map<String, JsonNode> clients(JsonNode realm) {
+        Map<String, JsonNode> clients = new java.util.TreeMap<>();
+        realm.path("clients").forEach(c -> clients.put(c.path("clientId").asText(), c));
+        return clients;
     }
 
     @Override
