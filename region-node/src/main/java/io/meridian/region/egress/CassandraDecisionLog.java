@@ -40,19 +40,27 @@ import java.util.stream.Collectors;
 /**
  * A region's hash-chained egress {@link DecisionLog} in the region's own Cassandra.
  *
- * <p>Layout: one partition per region in {@code <keyspace>.decision_log}, clustered by sequence number, one
- * column per {@link DecisionRecord} field so that a record read back is exactly the record written and
- * {@link io.meridian.policy.ChainVerifier} can check it. One partition (not buckets) because appends must
- * see the head atomically: a lightweight transaction (Paxos) only orders writes within one partition, and
- * the head is "the last row of the partition". Egress decisions are made per API request, not per
- * message, so a partition grows slowly (about 1 KB a record: 100,000 decisions is about 100 MB, where
- * Cassandra partitions start to hurt). Bucketing by {@code (sequence - 1) / N} with the current bucket
- * kept in a small LWT-guarded row is the way out when a region gets there; it is not built yet.
+ * <p>Layout: {@code <keyspace>.decision_log}, clustered by sequence number, one column per {@link DecisionRecord}
+ * field so that a record read back is exactly the record written and {@link io.meridian.policy.ChainVerifier} can
+ * check it. The chain is cut into buckets of {@link #BUCKET_SIZE} consecutive sequence numbers, one partition each, so
+ * that no partition outgrows what Cassandra handles well (a record is about 1 KB, a full bucket about 50 MB; one egress
+ * decision is made per API request, and the gateway's benchmark alone makes about 150 a second in each region). The
+ * partition key of bucket {@code b = (sequence - 1) / BUCKET_SIZE} is the region id for bucket 0, so logs written
+ * before buckets existed are bucket 0 as they are, and {@code <region>#<b>} after it ({@code #} is not allowed in a
+ * region id, so no key can be another region's). The bucket size is part of the layout: it can never change for a log
+ * that has records.
+ *
+ * <p>The head is the last row of the last bucket that has rows: {@link #head()} reads a bucket's last row at
+ * {@code LOCAL_SERIAL} and goes on to the next bucket while that one has rows, starting from the last bucket this
+ * instance saw. Sequence numbers are dense, so a bucket after an empty one is empty too, unless rows were deleted: a
+ * whole bucket deleted hides the buckets after it from {@link #head()} and {@link #read}, as a deleted tail hides
+ * itself (both need a head kept elsewhere to be told from a shorter chain).
  *
  * <p>Appends stay linear across threads and processes. Within one instance, appends are group-committed: the
  * threads queue their decisions, and whichever holds the commit lock chains everything queued (up to
  * {@link #MAX_GROUP}) after the head and inserts the records in one conditional batch, each row {@code IF NOT
- * EXISTS} on its sequence number, so one Paxos round writes them all or none. Across processes the condition
+ * EXISTS} on its sequence number, so one Paxos round writes them all or none. A conditional batch takes one
+ * partition, so a group stops at its bucket's end and the decisions after it go first in the next group. Across processes the condition
  * decides: the head is known after this instance's own commit, and when another writer took a sequence
  * number first, the batch is not applied, the head is read again at {@code LOCAL_SERIAL} (which also
  * completes any Paxos round in flight) and the group tries again, after a short random pause so that the
@@ -77,6 +85,9 @@ public final class CassandraDecisionLog implements DecisionLog {
      */
     static final int MAX_GROUP = 16;
 
+    /** Consecutive sequence numbers per partition (bucket). Part of the stored layout: never change it. */
+    public static final long BUCKET_SIZE = 50_000;
+
     private static final Pattern CQL_IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,47}");
     private static final String COLUMNS = "sequence, format_version, decision_id, time, requester, tenant_id,"
             + " source_region, destination_jurisdiction, destination_region, categories, policy_revision,"
@@ -86,6 +97,7 @@ public final class CassandraDecisionLog implements DecisionLog {
     private final CqlSession session;
     private final RegionId region;
     private final int maxAttempts;
+    private final long bucketSize;
     private final PreparedStatement insertRecord;
     private final PreparedStatement selectHead;
     private final PreparedStatement selectFrom;
@@ -95,13 +107,18 @@ public final class CassandraDecisionLog implements DecisionLog {
     private final PreparedStatement releaseId;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Queued decisions that did not fit the last group (it ended at a bucket's end); committed first. Guarded by the lock. */
+    private final java.util.ArrayDeque<Pending> carried = new java.util.ArrayDeque<>();
+    /** The last bucket this instance saw holding records; where {@link #head()} starts looking. */
+    private volatile long lastBucketSeen;
     /** The head after this instance's last commit; null when unknown (at start, after a lost race or a failure). */
     private ChainHead knownHead;
 
-    private CassandraDecisionLog(CqlSession session, String keyspace, RegionId region, int maxAttempts) {
+    private CassandraDecisionLog(CqlSession session, String keyspace, RegionId region, int maxAttempts, long bucketSize) {
         this.session = session;
         this.region = region;
         this.maxAttempts = maxAttempts;
+        this.bucketSize = bucketSize;
         String log = keyspace + ".decision_log";
         String ids = keyspace + ".decision_log_ids";
         insertRecord = session.prepare("INSERT INTO " + log + " (region, " + COLUMNS + ")"
@@ -136,6 +153,15 @@ public final class CassandraDecisionLog implements DecisionLog {
      */
     public static CassandraDecisionLog open(CqlSession session, String keyspace, Map<String, Object> replication,
             RegionId region, int maxAttempts) {
+        return open(session, keyspace, replication, region, maxAttempts, BUCKET_SIZE);
+    }
+
+    /** As {@link #open(CqlSession, String, Map, RegionId, int)} with another bucket size: for tests of the bucket edges only. */
+    static CassandraDecisionLog open(CqlSession session, String keyspace, Map<String, Object> replication,
+            RegionId region, int maxAttempts, long bucketSize) {
+        if (bucketSize < 1) {
+            throw new IllegalArgumentException("bucketSize must be at least 1, was " + bucketSize);
+        }
         Objects.requireNonNull(session, "session must not be null");
         Objects.requireNonNull(keyspace, "keyspace must not be null");
         Objects.requireNonNull(replication, "replication must not be null");
@@ -167,7 +193,7 @@ public final class CassandraDecisionLog implements DecisionLog {
         // one row per decision id, partitioned by the id so that claims do not contend with each other
         session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".decision_log_ids ("
                 + " region text, decision_id uuid, sequence bigint, PRIMARY KEY ((region, decision_id)))");
-        return new CassandraDecisionLog(session, keyspace, region, maxAttempts);
+        return new CassandraDecisionLog(session, keyspace, region, maxAttempts, bucketSize);
     }
 
     @Override
@@ -244,7 +270,10 @@ public final class CassandraDecisionLog implements DecisionLog {
      */
     private void commitGroup() {
         List<Pending> group = new ArrayList<>();
-        for (Pending p = pending.poll(); p != null; p = group.size() < MAX_GROUP ? pending.poll() : null) {
+        while (group.size() < MAX_GROUP && !carried.isEmpty()) {
+            group.add(carried.pollFirst());
+        }
+        for (Pending p = group.size() < MAX_GROUP ? pending.poll() : null; p != null; p = group.size() < MAX_GROUP ? pending.poll() : null) {
             group.add(p);
         }
         if (group.isEmpty()) {
@@ -264,21 +293,34 @@ public final class CassandraDecisionLog implements DecisionLog {
                 group.forEach(p -> p.fail(e, false));
                 return;
             }
+            // a conditional batch takes one partition: a group that would run past its bucket's end stops there, and the
+            // rest waits for the next group, chained after this one
+            int cut = records.size();
+            long bucket = bucket(records.get(0).sequence());
+            for (int i = 1; i < records.size(); i++) {
+                if (bucket(records.get(i).sequence()) != bucket) {
+                    cut = i;
+                    break;
+                }
+            }
             boolean inserted;
             try {
-                inserted = insertAll(records);
+                inserted = insertAll(records.subList(0, cut));
             } catch (RuntimeException e) {
                 // the batch may have been applied: keep the claims, so a retry is refused rather than logged twice
                 knownHead = null;
-                group.forEach(p -> p.fail(e, true));
+                group.subList(0, cut).forEach(p -> p.fail(e, true));
+                carry(group, cut);
                 return;
             }
             if (inserted) {
-                knownHead = records.get(records.size() - 1).asHead();
-                for (int i = 0; i < group.size(); i++) {
+                knownHead = records.get(cut - 1).asHead();
+                lastBucketSeen = Math.max(lastBucketSeen, bucket);
+                for (int i = 0; i < cut; i++) {
                     group.get(i).record = records.get(i);
                     group.get(i).done = true;
                 }
+                carry(group, cut);
                 return;
             }
             knownHead = null;
@@ -290,9 +332,26 @@ public final class CassandraDecisionLog implements DecisionLog {
                 + region + ": lost the race for the next sequence number " + maxAttempts + " times"), false));
     }
 
+    /** Puts the group's decisions from {@code from} on back at the front of the line, in order. */
+    private void carry(List<Pending> group, int from) {
+        for (int i = group.size() - 1; i >= from; i--) {
+            carried.addFirst(group.get(i));
+        }
+    }
+
+    /** The bucket of a sequence number. */
+    long bucket(long sequence) {
+        return (sequence - 1) / bucketSize;
+    }
+
+    /** The partition key of a bucket: the region id for bucket 0 (the layout before buckets), {@code <region>#<b>} after. */
+    String partition(long bucket) {
+        return bucket == 0 ? region.value() : region.value() + "#" + bucket;
+    }
+
     /**
-     * Inserts consecutive records if their sequence numbers are free, all or none (one partition, one conditional batch).
-     * When Paxos times out the outcome is unknown; a serial read of the first sequence number settles it (and completes the
+     * Inserts consecutive records of one bucket if their sequence numbers are free, all or none (one partition, one
+     * conditional batch). When Paxos times out the outcome is unknown; a serial read of the first sequence number settles it (and completes the
      * round if it is still in flight).
      */
     private boolean insertAll(List<DecisionRecord> records) {
@@ -305,14 +364,14 @@ public final class CassandraDecisionLog implements DecisionLog {
             return session.execute(batch.build().setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).wasApplied();
         } catch (WriteTimeoutException | CASWriteUnknownException unknown) {
             DecisionRecord first = records.get(0);
-            Row row = session.execute(selectDecisionIdAt.bind(region.value(), first.sequence())
+            Row row = session.execute(selectDecisionIdAt.bind(partition(bucket(first.sequence())), first.sequence())
                     .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
             return row != null && first.decisionId().equals(row.getUuid("decision_id"));
         }
     }
 
     private BoundStatement bindInsert(DecisionRecord r) {
-        return insertRecord.bind(region.value(), r.sequence(), r.formatVersion(), r.decisionId(), r.time(),
+        return insertRecord.bind(partition(bucket(r.sequence())), r.sequence(), r.formatVersion(), r.decisionId(), r.time(),
                 r.requester(), r.tenantId(), r.sourceRegion().value(), r.destinationJurisdiction().code(),
                 r.destinationRegion().map(RegionId::value).orElse(null),
                 r.categories().stream().map(DataCategory::name).toList(), r.policyRevision(),
@@ -343,8 +402,21 @@ public final class CassandraDecisionLog implements DecisionLog {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
         List<DecisionRecord> records = new ArrayList<>(Math.min(limit, 1024));
-        for (Row row : session.execute(selectFrom.bind(region.value(), fromSequence, limit).setPageSize(Math.min(limit, 5000)))) {
-            records.add(toRecord(row));
+        long bucket = bucket(fromSequence);
+        long from = fromSequence;
+        while (records.size() < limit) {
+            int wanted = limit - records.size();
+            int got = 0;
+            for (Row row : session.execute(selectFrom.bind(partition(bucket), from, wanted).setPageSize(Math.min(wanted, 5000)))) {
+                records.add(toRecord(row));
+                got++;
+            }
+            // fewer than asked: this bucket has no more from there, and the chain goes on in the next one if that has rows
+            if (got == wanted || !hasRows(bucket + 1)) {
+                break;
+            }
+            bucket++;
+            from = bucket * bucketSize + 1;
         }
         return records;
     }
@@ -413,12 +485,41 @@ public final class CassandraDecisionLog implements DecisionLog {
         }
     }
 
+    /** Whether a bucket holds any record (a plain read of one row). */
+    private boolean hasRows(long bucket) {
+        return session.execute(selectHead.bind(partition(bucket))).one() != null;
+    }
+
     @Override
     public ChainHead head() {
-        Row row = session.execute(selectHead.bind(region.value())
+        long bucket = lastBucketSeen;
+        ChainHead head = headOf(bucket);
+        // the last bucket seen is empty only when its rows were deleted: then look from the start
+        if (head == null && bucket > 0) {
+            bucket = 0;
+            head = headOf(0);
+        }
+        while (head != null) {
+            ChainHead next = headOf(bucket + 1);
+            if (next == null) {
+                break;
+            }
+            bucket++;
+            head = next;
+        }
+        if (head == null) {
+            return ChainHead.GENESIS;
+        }
+        lastBucketSeen = Math.max(lastBucketSeen, bucket);
+        return head;
+    }
+
+    /** The last record of a bucket, read at {@code LOCAL_SERIAL} (which completes a Paxos round in flight); null when empty. */
+    private ChainHead headOf(long bucket) {
+        Row row = session.execute(selectHead.bind(partition(bucket))
                 .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
         if (row == null) {
-            return ChainHead.GENESIS;
+            return null;
         }
         try {
             return new ChainHead(row.getLong("sequence"), row.getString("hash"));

@@ -187,6 +187,76 @@ class CassandraDecisionLogIT {
     }
 
     @Test
+    void appendsAcrossBuckets_formOneChain_readAcrossPartitions_andARestartedInstanceFindsTheHead() throws Exception {
+        // buckets of 7 (the real size is 50,000): 40 concurrent appends fill buckets 0-4 and start bucket 5
+        CassandraDecisionLog log = CassandraDecisionLog.open(session, "dlog_buckets", REPLICATION, EU_CENTRAL,
+                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 7);
+        int threads = 4;
+        int perThread = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ConcurrentLinkedQueue<DecisionRecord> appended = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> workers = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                workers.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        Decision d = decision(thread * perThread + i);
+                        appended.add(log.append(d, contextFor(d)));
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> w : workers) {
+                w.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int n = threads * perThread;
+        List<DecisionRecord> bySequence = appended.stream().sorted(Comparator.comparingLong(DecisionRecord::sequence)).toList();
+        assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), sequences(bySequence));
+        assertEquals(bySequence, readAll(log), "read back across buckets, pages of 7 not aligned with them");
+        ChainHead head = log.head();
+        assertEquals(new ChainHead(n, bySequence.get(n - 1).hash()), head);
+        ChainVerification verification = ChainVerifier.verify(log.records(1, 5), head);
+        assertTrue(verification.intact(), () -> verification.firstBreak().toString());
+        assertEquals(n, verification.recordsChecked());
+
+        // each bucket is its own partition: the region id for bucket 0 (the layout before buckets), region#b after it
+        List<Long> rows = new ArrayList<>();
+        for (String key : List.of("eu-central", "eu-central#1", "eu-central#2", "eu-central#3", "eu-central#4", "eu-central#5",
+                "eu-central#6")) {
+            rows.add(session.execute("SELECT count(*) FROM dlog_buckets.decision_log WHERE region = ?", key).one().getLong(0));
+        }
+        assertEquals(List.of(7L, 7L, 7L, 7L, 7L, 5L, 0L), rows);
+
+        assertEquals(bySequence.subList(4, 19), log.read(5, 15), "a read that spans three buckets");
+        assertEquals(List.of(), log.read(n + 1, 5));
+        assertEquals(List.of(), log.read(500, 5));
+
+        // a new instance (a restart, or another node of the region) finds the head in the last bucket and chains after it
+        CassandraDecisionLog restarted = CassandraDecisionLog.open(session, "dlog_buckets", REPLICATION, EU_CENTRAL,
+                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 7);
+        assertEquals(head, restarted.head());
+        Decision next = decision(n);
+        DecisionRecord r = restarted.append(next, contextFor(next));
+        assertEquals(n + 1, r.sequence());
+        assertEquals(head.hash(), r.previousHash());
+        // and the first instance, whose head is now stale, loses its race once and chains after that record
+        Decision after = decision(n + 1);
+        DecisionRecord s = log.append(after, contextFor(after));
+        assertEquals(n + 2, s.sequence());
+        assertEquals(r.hash(), s.previousHash());
+        ChainVerification all = ChainVerifier.verify(log.records(1, 9), log.head());
+        assertTrue(all.intact(), () -> all.firstBreak().toString());
+        assertEquals(n + 2, all.recordsChecked());
+    }
+
+    @Test
     void appendsThatLoseEveryRace_failClearly_andCanBeRetried() throws Exception {
         // two instances on one keyspace, as two processes of a region would be: within an instance appends are grouped
         // and never race, across instances they do
