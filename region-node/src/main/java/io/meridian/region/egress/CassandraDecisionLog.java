@@ -45,10 +45,13 @@ import java.util.stream.Collectors;
  * check it. The chain is cut into buckets of {@link #BUCKET_SIZE} consecutive sequence numbers, one partition each, so
  * that no partition outgrows what Cassandra handles well (a record is about 1 KB, a full bucket about 50 MB; one egress
  * decision is made per API request, and the gateway's benchmark alone makes about 150 a second in each region). The
- * partition key of bucket {@code b = (sequence - 1) / BUCKET_SIZE} is the region id for bucket 0, so logs written
- * before buckets existed are bucket 0 as they are, and {@code <region>#<b>} after it ({@code #} is not allowed in a
- * region id, so no key can be another region's). The bucket size is part of the layout: it can never change for a log
- * that has records.
+ * partition key of bucket {@code b = (sequence - 1) / BUCKET_SIZE} is the region id for bucket 0 and
+ * {@code <region>#<b>} after it ({@code #} is not allowed in a region id, so no key can be another region's). A log
+ * written before buckets existed is bucket 0 as it is, however long: its records past bucket 0's range stay in that
+ * partition, {@link #read} reads them there first, and appends continue in the bucket of the next sequence number. The
+ * bucket size is part of the layout: it can never change for a log that has records, and every instance of a region
+ * must run this layout (stop the old ones before starting new ones: an old instance would append into bucket 0's
+ * partition what a new one appends into a later bucket).
  *
  * <p>The head is the last row of the last bucket that has rows: {@link #head()} reads a bucket's last row at
  * {@code LOCAL_SERIAL} and goes on to the next bucket while that one has rows, starting from the last bucket this
@@ -403,14 +406,15 @@ public final class CassandraDecisionLog implements DecisionLog {
         }
         List<DecisionRecord> records = new ArrayList<>(Math.min(limit, 1024));
         long bucket = bucket(fromSequence);
+        if (bucket > 0) {
+            // a log written before buckets has all its records in bucket 0's partition, also those past bucket 0's range;
+            // they come before every record of a later bucket, which only appends after the upgrade wrote
+            readBucket(records, 0, fromSequence, limit);
+        }
         long from = fromSequence;
         while (records.size() < limit) {
             int wanted = limit - records.size();
-            int got = 0;
-            for (Row row : session.execute(selectFrom.bind(partition(bucket), from, wanted).setPageSize(Math.min(wanted, 5000)))) {
-                records.add(toRecord(row));
-                got++;
-            }
+            int got = readBucket(records, bucket, from, wanted);
             // fewer than asked: this bucket has no more from there, and the chain goes on in the next one if that has rows
             if (got == wanted || !hasRows(bucket + 1)) {
                 break;
@@ -483,6 +487,16 @@ public final class CassandraDecisionLog implements DecisionLog {
             throw new IllegalStateException("decision log row " + sequence + " of region " + region
                     + " cannot be read as a record (it was altered beyond its format): " + e.getMessage(), e);
         }
+    }
+
+    /** Adds up to {@code limit} records of a bucket's partition from {@code from} on, in order; returns how many. */
+    private int readBucket(List<DecisionRecord> records, long bucket, long from, int limit) {
+        int got = 0;
+        for (Row row : session.execute(selectFrom.bind(partition(bucket), from, limit).setPageSize(Math.min(limit, 5000)))) {
+            records.add(toRecord(row));
+            got++;
+        }
+        return got;
     }
 
     /** Whether a bucket holds any record (a plain read of one row). */

@@ -257,6 +257,31 @@ class CassandraDecisionLogIT {
     }
 
     @Test
+    void aLogWrittenBeforeBuckets_longerThanABucket_isReadWhole_andAppendsContinueInTheNextBucket() throws Exception {
+        // 12 records in the one partition of the layout before buckets (here: the real bucket size, so all in bucket 0)
+        List<DecisionRecord> before = appendAll(log("dlog_upgrade"), 12);
+        // the same log under buckets of 5: records 6-12 lie past bucket 0's range, in bucket 0's partition
+        CassandraDecisionLog upgraded = CassandraDecisionLog.open(session, "dlog_upgrade", REPLICATION, EU_CENTRAL,
+                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 5);
+        assertEquals(before.get(11).asHead(), upgraded.head());
+        Decision next = decision(12);
+        DecisionRecord r = upgraded.append(next, contextFor(next));
+        assertEquals(13, r.sequence());
+        assertEquals(before.get(11).hash(), r.previousHash());
+        assertEquals(1L, session.execute("SELECT count(*) FROM dlog_upgrade.decision_log WHERE region = 'eu-central#2'").one().getLong(0),
+                "sequence 13 is in bucket 2");
+
+        List<DecisionRecord> all = new ArrayList<>(before);
+        all.add(r);
+        assertEquals(all, readAll(upgraded));
+        assertEquals(all.subList(7, 13), upgraded.read(8, 100), "from inside bucket 1's range: the old rows, then the new one");
+        assertEquals(all.subList(10, 12), upgraded.read(11, 2));
+        ChainVerification verification = ChainVerifier.verify(upgraded.records(1, 4), upgraded.head());
+        assertTrue(verification.intact(), () -> verification.firstBreak().toString());
+        assertEquals(13, verification.recordsChecked());
+    }
+
+    @Test
     void appendsThatLoseEveryRace_failClearly_andCanBeRetried() throws Exception {
         // two instances on one keyspace, as two processes of a region would be: within an instance appends are grouped
         // and never race, across instances they do
