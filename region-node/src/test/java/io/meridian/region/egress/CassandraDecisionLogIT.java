@@ -126,22 +126,12 @@ class CassandraDecisionLogIT {
         return appended;
     }
 
-    private static List<DecisionRecord> readAll(CassandraDecisionLog log) {
-        List<DecisionRecord> all = new ArrayList<>();
-        log.records(1, 7).forEach(all::add);
-        return all;
-    }
-
-    @Test
-    void concurrentAppends_fromEightThreads_formOneVerifiableChain() throws Exception {
-        CassandraDecisionLog log = log("dlog_concurrent");
-        int threads = 8;
-        int perThread = 25;
+    /** {@code threads} threads, released at once, each appending {@code perThread} decisions; the records by sequence. */
+    private static List<DecisionRecord> appendConcurrently(CassandraDecisionLog log, int threads, int perThread) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         ConcurrentLinkedQueue<DecisionRecord> appended = new ConcurrentLinkedQueue<>();
         CountDownLatch start = new CountDownLatch(1);
         List<Future<?>> workers = new ArrayList<>();
-        long began;
         try {
             for (int t = 0; t < threads; t++) {
                 int thread = t;
@@ -154,7 +144,6 @@ class CassandraDecisionLogIT {
                     return null;
                 }));
             }
-            began = System.nanoTime();
             start.countDown();
             for (Future<?> w : workers) {
                 w.get(5, TimeUnit.MINUTES);
@@ -162,11 +151,26 @@ class CassandraDecisionLogIT {
         } finally {
             pool.shutdownNow();
         }
+        return appended.stream().sorted(Comparator.comparingLong(DecisionRecord::sequence)).toList();
+    }
+
+    private static List<DecisionRecord> readAll(CassandraDecisionLog log) {
+        List<DecisionRecord> all = new ArrayList<>();
+        log.records(1, 7).forEach(all::add);
+        return all;
+    }
+
+    @Test
+    void concurrentAppends_fromEightThreads_formOneVerifiableChain() throws Exception {
+        CassandraDecisionLog log = log("dlog_concurrent");
+        int threads = 8;
+        int perThread = 25;
+        long began = System.nanoTime();
+        List<DecisionRecord> bySequence = appendConcurrently(log, threads, perThread);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
         System.out.printf("decision log: %d appends from %d threads in %d ms%n", threads * perThread, threads, millis);
 
         int n = threads * perThread;
-        List<DecisionRecord> bySequence = appended.stream().sorted(Comparator.comparingLong(DecisionRecord::sequence)).toList();
         assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), bySequence.stream().map(DecisionRecord::sequence).toList());
         List<DecisionRecord> read = readAll(log);
         assertEquals(bySequence, read, "the records read back must be exactly the records appended");
@@ -193,31 +197,8 @@ class CassandraDecisionLogIT {
                 CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 7);
         int threads = 4;
         int perThread = 10;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        ConcurrentLinkedQueue<DecisionRecord> appended = new ConcurrentLinkedQueue<>();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> workers = new ArrayList<>();
-        try {
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                workers.add(pool.submit(() -> {
-                    start.await();
-                    for (int i = 0; i < perThread; i++) {
-                        Decision d = decision(thread * perThread + i);
-                        appended.add(log.append(d, contextFor(d)));
-                    }
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> w : workers) {
-                w.get(5, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        List<DecisionRecord> bySequence = appendConcurrently(log, threads, perThread);
         int n = threads * perThread;
-        List<DecisionRecord> bySequence = appended.stream().sorted(Comparator.comparingLong(DecisionRecord::sequence)).toList();
         assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), sequences(bySequence));
         assertEquals(bySequence, readAll(log), "read back across buckets, pages of 7 not aligned with them");
         ChainHead head = log.head();
