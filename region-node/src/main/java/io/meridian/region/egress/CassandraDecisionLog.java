@@ -54,8 +54,8 @@ import java.util.stream.Collectors;
  * partition what a new one appends into a later bucket).
  *
  * <p>The head is the last row of the last bucket that has rows: {@link #head()} reads a bucket's last row at
- * {@code LOCAL_SERIAL} and goes on to the next bucket while that one has rows, starting from the last bucket this
- * instance saw. Sequence numbers are dense, so a bucket after an empty one is empty too, unless rows were deleted: a
+ * {@code LOCAL_SERIAL}, starting from the last bucket this instance saw, and goes on to the bucket of the next sequence
+ * number while that one has rows. Sequence numbers are dense, so a bucket after an empty one is empty too, unless rows were deleted: a
  * whole bucket deleted hides the buckets after it from {@link #head()} and {@link #read}, as a deleted tail hides
  * itself (both need a head kept elsewhere to be told from a shorter chain).
  *
@@ -415,11 +415,17 @@ public final class CassandraDecisionLog implements DecisionLog {
         while (records.size() < limit) {
             int wanted = limit - records.size();
             int got = readBucket(records, bucket, from, wanted);
-            // fewer than asked: this bucket has no more from there, and the chain goes on in the next one if that has rows
-            if (got == wanted || !hasRows(bucket + 1)) {
+            if (got == wanted) {
                 break;
             }
-            bucket++;
+            // this bucket has no more from there: the chain goes on in the bucket of the record after the last one read
+            // (past the old layout's long bucket 0), or in the next bucket, if that has rows
+            long last = records.isEmpty() ? from - 1 : records.get(records.size() - 1).sequence();
+            long next = Math.max(bucket + 1, bucket(last + 1));
+            if (!hasRows(next)) {
+                break;
+            }
+            bucket = next;
             from = bucket * bucketSize + 1;
         }
         return records;
@@ -514,11 +520,17 @@ public final class CassandraDecisionLog implements DecisionLog {
             head = headOf(0);
         }
         while (head != null) {
-            ChainHead next = headOf(bucket + 1);
+            // the record after the head belongs in the bucket of its sequence number: when that is this bucket, the head
+            // is its last row and there is nothing after it (a bucket 0 of the old layout can hold several buckets' range)
+            long nextBucket = bucket(head.sequence() + 1);
+            if (nextBucket == bucket) {
+                break;
+            }
+            ChainHead next = headOf(nextBucket);
             if (next == null) {
                 break;
             }
-            bucket++;
+            bucket = nextBucket;
             head = next;
         }
         if (head == null) {

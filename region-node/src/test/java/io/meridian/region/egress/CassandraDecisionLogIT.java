@@ -238,25 +238,30 @@ class CassandraDecisionLogIT {
     }
 
     @Test
-    void aLogWrittenBeforeBuckets_longerThanABucket_isReadWhole_andAppendsContinueInTheNextBucket() throws Exception {
+    void aLogWrittenBeforeBuckets_longerThanTwoBuckets_isReadWhole_andAppendsContinueInTheBucketOfTheNextSequence() throws Exception {
         // 12 records in the one partition of the layout before buckets (here: the real bucket size, so all in bucket 0)
         List<DecisionRecord> before = appendAll(log("dlog_upgrade"), 12);
-        // the same log under buckets of 5: records 6-12 lie past bucket 0's range, in bucket 0's partition
+        // the same log under buckets of 4: records 5-12 lie in the range of buckets 1 and 2, in bucket 0's partition
         CassandraDecisionLog upgraded = CassandraDecisionLog.open(session, "dlog_upgrade", REPLICATION, EU_CENTRAL,
-                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 5);
+                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 4);
         assertEquals(before.get(11).asHead(), upgraded.head());
         Decision next = decision(12);
         DecisionRecord r = upgraded.append(next, contextFor(next));
         assertEquals(13, r.sequence());
         assertEquals(before.get(11).hash(), r.previousHash());
-        assertEquals(1L, session.execute("SELECT count(*) FROM dlog_upgrade.decision_log WHERE region = 'eu-central#2'").one().getLong(0),
-                "sequence 13 is in bucket 2");
+        assertEquals(1L, session.execute("SELECT count(*) FROM dlog_upgrade.decision_log WHERE region = 'eu-central#3'").one().getLong(0),
+                "sequence 13 is in bucket 3, with buckets 1 and 2 empty");
 
         List<DecisionRecord> all = new ArrayList<>(before);
         all.add(r);
         assertEquals(all, readAll(upgraded));
+        assertEquals(all, upgraded.read(1, 100), "one read: the old partition, then on past the empty buckets");
         assertEquals(all.subList(7, 13), upgraded.read(8, 100), "from inside bucket 1's range: the old rows, then the new one");
         assertEquals(all.subList(10, 12), upgraded.read(11, 2));
+        // a new instance finds the head past the empty buckets
+        CassandraDecisionLog another = CassandraDecisionLog.open(session, "dlog_upgrade", REPLICATION, EU_CENTRAL,
+                CassandraDecisionLog.DEFAULT_MAX_ATTEMPTS, 4);
+        assertEquals(r.asHead(), another.head());
         ChainVerification verification = ChainVerifier.verify(upgraded.records(1, 4), upgraded.head());
         assertTrue(verification.intact(), () -> verification.firstBreak().toString());
         assertEquals(13, verification.recordsChecked());
