@@ -17,8 +17,10 @@ import com.nimbusds.jwt.SignedJWT;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.util.Date;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -124,24 +126,9 @@ class TokenValidatorTest {
         }
     }
 
-    /** A clock the test moves. */
-    private static final class MovingClock extends Clock {
-        private Instant now = NOW;
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
+    /** A clock that reads the instant the test sets. */
+    private static Clock movingClock(AtomicReference<Instant> now) {
+        return ((InstantSource) now::get).withZone(ZoneOffset.UTC);
     }
 
     /** The realm's key, handed out by a source that counts how often a signature needed it. */
@@ -158,9 +145,9 @@ class TokenValidatorTest {
 
     @Test
     void aVerifiedToken_isNotVerifiedAgain_untilItIsForgotten() throws Exception {
-        MovingClock clock = new MovingClock();
+        AtomicReference<Instant> now = new AtomicReference<>(NOW);
         CountingKeys keys = new CountingKeys();
-        TokenValidator remembering = new TokenValidator(keys, ISSUER, "meridian", clock);
+        TokenValidator remembering = new TokenValidator(keys, ISSUER, "meridian", movingClock(now));
         String token = sign(claims().expirationTime(Date.from(NOW.plusSeconds(600))).build(), realmKey);
         for (int i = 0; i < 5; i++) {
             assertEquals("catalog", remembering.validate(token).getStringClaim("azp"));
@@ -168,18 +155,18 @@ class TokenValidatorTest {
         assertEquals(1, keys.asked.get(), "the signature was checked once for five requests");
         assertEquals(1, remembering.rememberedTokens());
         // after VERIFIED_FOR the signature is checked again
-        clock.now = NOW.plus(TokenValidator.VERIFIED_FOR).plusSeconds(1);
+        now.set(NOW.plus(TokenValidator.VERIFIED_FOR).plusSeconds(1));
         remembering.validate(token);
         assertEquals(2, keys.asked.get());
     }
 
     @Test
     void aRememberedToken_isStillRefusedOnceExpired() throws Exception {
-        MovingClock clock = new MovingClock();
-        TokenValidator remembering = new TokenValidator(new CountingKeys(), ISSUER, "meridian", clock);
+        AtomicReference<Instant> now = new AtomicReference<>(NOW);
+        TokenValidator remembering = new TokenValidator(new CountingKeys(), ISSUER, "meridian", movingClock(now));
         String token = sign(claims().expirationTime(Date.from(NOW.plusSeconds(20))).build(), realmKey);
         remembering.validate(token);
-        clock.now = NOW.plusSeconds(20).plus(TokenValidator.CLOCK_SKEW).plusSeconds(1);
+        now.set(NOW.plusSeconds(20).plus(TokenValidator.CLOCK_SKEW).plusSeconds(1));
         assertEquals("the bearer token has expired",
                 assertThrows(TokenValidator.InvalidTokenException.class, () -> remembering.validate(token)).getMessage());
     }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,33 +33,15 @@ class ServiceTokenTest {
 
     private static final String SECRET = "very-secret-value";
 
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        volatile Instant now = Instant.parse("2026-11-24T10:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     private HttpServer server;
     private final AtomicInteger issued = new AtomicInteger();
     private final List<String> forms = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
     private volatile long expiresIn = 300;
     private volatile CountDownLatch gate = new CountDownLatch(0);
-    private final TestClock clock = new TestClock();
+    /** The instant the clock reads; the test moves it. */
+    private volatile Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    private final Clock clock = ((InstantSource) () -> now).withZone(ZoneOffset.UTC);
 
     @BeforeEach
     void startStub() throws Exception {
@@ -98,10 +81,10 @@ class ServiceTokenTest {
         expiresIn = 60;
         ServiceToken t = token();
         assertEquals("token-1", t.get().get(5, TimeUnit.SECONDS));
-        clock.now = clock.now.plusSeconds(29);
+        now = now.plusSeconds(29);
         assertEquals("token-1", t.get().get(5, TimeUnit.SECONDS));
         assertEquals(1, forms.size(), "a cached token needs no request");
-        clock.now = clock.now.plusSeconds(2); // 31 s after the grant: within 30 s of expiry
+        now = now.plusSeconds(2); // 31 s after the grant: within 30 s of expiry
         assertEquals("token-2", t.get().get(5, TimeUnit.SECONDS));
         assertEquals(2, forms.size());
         String form = forms.get(0);

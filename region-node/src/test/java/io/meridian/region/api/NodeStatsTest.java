@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -24,22 +25,7 @@ class NodeStatsTest {
     private final AtomicInteger queries = new AtomicInteger();
     private final TenantConnections connections = new TenantConnections();
     private Instant now = Instant.parse("2026-11-24T17:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final Clock clock = ((InstantSource) () -> now).withZone(ZoneOffset.UTC);
     private final NodeStats stats = new NodeStats(t -> {
         queries.incrementAndGet();
         return Future.succeededFuture(counts.getOrDefault(t, 0L));
