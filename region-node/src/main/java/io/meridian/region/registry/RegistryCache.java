@@ -3,9 +3,11 @@ package io.meridian.region.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 
 /**
@@ -75,15 +77,30 @@ public final class RegistryCache {
             return loader.get();
         }
         Key key = new Key(kind, tenantId, rest);
-        Future<?>[] created = new Future<?>[1];
-        Future<T> future = (Future<T>) cache.asMap().computeIfAbsent(key, k -> {
-            created[0] = loader.get();
-            return created[0];
-        });
-        if (future == created[0]) {
-            future.onFailure(t -> cache.asMap().remove(key, future));
+        ConcurrentMap<Key, Future<?>> map = cache.asMap();
+        Future<T> held = (Future<T>) map.get(key);
+        if (held != null) {
+            return held;
         }
-        return future;
+        Promise<T> promise = Promise.promise();
+        Future<T> mine = promise.future();
+        held = (Future<T>) map.putIfAbsent(key, mine);
+        if (held != null) {
+            return held;
+        }
+        // the loader runs outside the map's lock, not in a computeIfAbsent: a loader may look something up in this cache
+        // itself, and a nested computeIfAbsent that lands in the same bin of the map fails with "Recursive update"
+        // (which refused devices at random, as the bin depends on the key's hash)
+        mine.onFailure(t -> map.remove(key, mine));
+        Future<T> loaded;
+        try {
+            loaded = loader.get();
+        } catch (RuntimeException e) {
+            promise.fail(e);
+            throw e;
+        }
+        loaded.onComplete(promise);
+        return mine;
     }
 
     /** Drops every answer about the tenant: called after each change the management API writes. */

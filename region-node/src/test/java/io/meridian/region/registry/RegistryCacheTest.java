@@ -46,6 +46,40 @@ class RegistryCacheTest {
     }
 
     @Test
+    void aLoaderMayLookUpThisCacheItself() {
+        RegistryCache cache = RegistryCache.defaults();
+        // the same key from inside its own loader: the pending answer, not the map's "Recursive update"
+        AtomicInteger nested = new AtomicInteger();
+        Future<String> outer = cache.get("credentials", "lampco", List.of("lamp-1"), () -> {
+            Future<String> inner = cache.get("credentials", "lampco", List.of("lamp-1"), () -> read("unused"));
+            assertTrue(!inner.isComplete(), "the inner lookup waits for the outer read");
+            nested.incrementAndGet();
+            return read("lamp-1");
+        });
+        assertEquals("lamp-1", outer.result());
+        assertEquals(1, nested.get());
+        assertEquals(1, reads.get());
+        // other keys from inside a loader, as a credentials lookup reads its tenant: 500 of them, so that some share a bin
+        for (int i = 0; i < 500; i++) {
+            String tenant = "tenant-" + i;
+            Future<String> credentials = cache.get("credentials", tenant, List.of("device"), () ->
+                    cache.get("tenant", tenant, List.of(), () -> read(tenant)).map(t -> t + "/device"));
+            assertEquals(tenant + "/device", credentials.result());
+        }
+        assertEquals(1 + 500, reads.get());
+    }
+
+    @Test
+    void aLoaderThatThrows_leavesNothingBehind() {
+        RegistryCache cache = RegistryCache.defaults();
+        assertThrows(IllegalStateException.class, () -> cache.get("tenant", "lampco", List.of(), () -> {
+            throw new IllegalStateException("no session");
+        }));
+        assertEquals(0, cache.size());
+        assertEquals("lampco", cache.get("tenant", "lampco", List.of(), () -> read("lampco")).result());
+    }
+
+    @Test
     void concurrentLookups_shareOneRead_andALaterFailureIsForgotten() {
         RegistryCache cache = RegistryCache.defaults();
         Promise<String> pending = Promise.promise();
