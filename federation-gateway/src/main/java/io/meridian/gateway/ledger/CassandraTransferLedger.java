@@ -9,6 +9,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
@@ -53,8 +54,17 @@ import org.slf4j.LoggerFactory;
  * format version and both hashes, so an entry read back hashes exactly as written ({@link LedgerEncoding}). The
  * partition key of chain {@code n} of ledger {@code L} (the gateway's region id) is {@code L.n}. The partition {@code L}
  * itself is the single chain of the ledger before chains per instance (format version 1); it is read and verified as
- * the first chain and never written again. A record is about 400 bytes; a chain of a million transfers is 400 MB,
- * where the partition must be bucketed (not built, like the region's decision log).
+ * the first chain and never written again.
+ *
+ * <p><b>Length limit.</b> A record is about 400 bytes, and a gateway at 150 queries/s over two other jurisdictions
+ * appends about 300 a second, so one chain per instance would grow by 100 MB in six minutes. A chain therefore holds at
+ * most {@link #CHAIN_LIMIT} entries (about 20 MB, one partition): when the next batch would pass it, the instance
+ * closes its chain and claims the next number, one Paxos round per {@link #CHAIN_LIMIT} appends. Closing keeps the
+ * chain's head in its row of {@code transfer_ledger_chains} ({@code closed_sequence}, {@code closed_hash}, plain
+ * writes: only the chain's writer writes them), so {@link #verify()} also finds what a chain alone cannot show: a
+ * deleted tail, or a deleted partition, of a closed chain ({@code TRUNCATED}), an entry added after the close, or a
+ * last entry replaced. A chain given up after a failed write, and the chain being written, have no kept head. A
+ * caller's records are never split, so a chain is longer than the limit only when one {@link #appendAll} is.
  *
  * <p><b>Order.</b> The ledger's stable order is: the single-chain partition {@code L} when it holds entries, then chains
  * {@code L.1}, {@code L.2}, ... by number, each in sequence order. {@link #read} counts positions in that order from the
@@ -76,6 +86,8 @@ public final class CassandraTransferLedger implements TransferLedger {
      * threshold (50 KB).
      */
     public static final int MAX_BATCH = 64;
+    /** Entries per chain before its writer closes it and starts the next (about 20 MB of partition). */
+    public static final long CHAIN_LIMIT = 50_000;
     /** The most entries one {@link #read} returns. */
     public static final int MAX_READ = 1000;
 
@@ -93,6 +105,7 @@ public final class CassandraTransferLedger implements TransferLedger {
     private final String ledger;
     private final int maxAttempts;
     private final int verifyPage;
+    private final long chainLimit;
     private final String claimedBy;
     private final PreparedStatement insert;
     private final PreparedStatement selectHead;
@@ -101,18 +114,21 @@ public final class CassandraTransferLedger implements TransferLedger {
     private final PreparedStatement selectLastChain;
     private final PreparedStatement claimChain;
     private final PreparedStatement selectClaim;
+    private final PreparedStatement closeChain;
     private final Object commitLock = new Object();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     /** This instance's chain and its head; only the committer (holding {@link #commitLock}) touches them. */
     private String chain;
+    private int chainNumber;
     private long headSequence;
     private String headHash;
 
-    private CassandraTransferLedger(CqlSession session, String keyspace, String ledger, int maxAttempts, int verifyPage) {
+    private CassandraTransferLedger(CqlSession session, String keyspace, String ledger, int maxAttempts, int verifyPage, long chainLimit) {
         this.session = session;
         this.ledger = ledger;
         this.maxAttempts = maxAttempts;
         this.verifyPage = verifyPage;
+        this.chainLimit = chainLimit;
         this.claimedBy = instanceName();
         String table = keyspace + ".transfer_ledger";
         String chains = keyspace + ".transfer_ledger_chains";
@@ -120,11 +136,12 @@ public final class CassandraTransferLedger implements TransferLedger {
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         selectHead = session.prepare("SELECT sequence, hash FROM " + table + " WHERE ledger = ? ORDER BY sequence DESC LIMIT 1");
         selectFrom = session.prepare("SELECT " + COLUMNS + " FROM " + table + " WHERE ledger = ? AND sequence >= ? LIMIT ?");
-        selectChains = session.prepare("SELECT chain FROM " + chains + " WHERE ledger = ?");
+        selectChains = session.prepare("SELECT chain, closed_sequence, closed_hash FROM " + chains + " WHERE ledger = ?");
         selectLastChain = session.prepare("SELECT chain FROM " + chains + " WHERE ledger = ? ORDER BY chain DESC LIMIT 1");
         claimChain = session.prepare("INSERT INTO " + chains + " (ledger, chain, claim, claimed_by, claimed_at) VALUES (?, ?, ?, ?, ?)"
                 + " IF NOT EXISTS");
         selectClaim = session.prepare("SELECT claim FROM " + chains + " WHERE ledger = ? AND chain = ?");
+        closeChain = session.prepare("UPDATE " + chains + " SET closed_sequence = ?, closed_hash = ?, closed_at = ? WHERE ledger = ? AND chain = ?");
     }
 
     /** The replication of the gateway's keyspace on one local node: {@code NetworkTopologyStrategy {datacenter: 1}}. */
@@ -150,6 +167,15 @@ public final class CassandraTransferLedger implements TransferLedger {
      */
     public static CassandraTransferLedger open(CqlSession session, String keyspace, Map<String, Object> replication, String ledger,
             int maxAttempts, int verifyPage) {
+        return open(session, keyspace, replication, ledger, maxAttempts, verifyPage, CHAIN_LIMIT);
+    }
+
+    /** As {@link #open(CqlSession, String, Map, String, int, int)} with another chain length limit: for tests of the limit only. */
+    static CassandraTransferLedger open(CqlSession session, String keyspace, Map<String, Object> replication, String ledger,
+            int maxAttempts, int verifyPage, long chainLimit) {
+        if (chainLimit < 1) {
+            throw new IllegalArgumentException("chainLimit must be at least 1, was " + chainLimit);
+        }
         Objects.requireNonNull(session, "session must not be null");
         Objects.requireNonNull(keyspace, "keyspace must not be null");
         Objects.requireNonNull(replication, "replication must not be null");
@@ -177,11 +203,38 @@ public final class CassandraTransferLedger implements TransferLedger {
                 + " payload_hash text, cells int, bytes bigint, at timestamp, export_id uuid, sink text,"
                 + " previous_hash text, hash text,"
                 + " PRIMARY KEY ((ledger), sequence)) WITH CLUSTERING ORDER BY (sequence ASC)");
-        // one row per chain ever claimed: the claim (a random id) tells a claim that timed out whether it won
+        // one row per chain ever claimed: the claim (a random id) tells a claim that timed out whether it won; a chain closed
+        // at its length limit keeps its head there
         schema(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".transfer_ledger_chains ("
                 + " ledger text, chain int, claim uuid, claimed_by text, claimed_at timestamp,"
+                + " closed_sequence bigint, closed_hash text, closed_at timestamp,"
                 + " PRIMARY KEY ((ledger), chain)) WITH CLUSTERING ORDER BY (chain ASC)");
-        return new CassandraTransferLedger(session, keyspace, ledger, maxAttempts, verifyPage);
+        addClosingColumns(session, keyspace);
+        return new CassandraTransferLedger(session, keyspace, ledger, maxAttempts, verifyPage, chainLimit);
+    }
+
+    /**
+     * Adds the closing columns to a chains table made before chains had a length limit. Two gateways starting at once may
+     * both try: the one that finds the column already added is fine.
+     */
+    private static void addClosingColumns(CqlSession session, String keyspace) {
+        Map<String, String> columns = Map.of("closed_sequence", "bigint", "closed_hash", "text", "closed_at", "timestamp");
+        java.util.Set<String> present = new java.util.HashSet<>();
+        session.execute(SimpleStatement.newInstance("SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?",
+                keyspace, "transfer_ledger_chains")).forEach(r -> present.add(r.getString("column_name")));
+        for (Map.Entry<String, String> c : new java.util.TreeMap<>(columns).entrySet()) {
+            if (present.contains(c.getKey())) {
+                continue;
+            }
+            try {
+                schema(session, "ALTER TABLE " + keyspace + ".transfer_ledger_chains ADD " + c.getKey() + " " + c.getValue());
+            } catch (InvalidQueryException e) {
+                // another instance added it between the look and the change
+                if (!String.valueOf(e.getMessage()).contains("already exist")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Creates {@code keyspace} when missing; the export schedules share it. */
@@ -249,14 +302,23 @@ public final class CassandraTransferLedger implements TransferLedger {
         }
     }
 
-    /** Writes the queued records, at most {@value #MAX_BATCH} per batch, until the queue is empty. Holds the commit lock. */
+    /**
+     * Writes the queued records, at most {@value #MAX_BATCH} per batch and no more than the chain has room for, until the
+     * queue is empty. Holds the commit lock.
+     */
     private void commitQueued() {
         while (!queue.isEmpty()) {
+            // the chain is closed when the next caller's records would take it past its limit
+            if (chain != null && headSequence > 0 && headSequence + queue.peek().records.size() > chainLimit) {
+                closeChain();
+            }
+            long room = chain == null ? chainLimit : chainLimit - headSequence;
+            long cap = Math.min(MAX_BATCH, room);
             List<Pending> batch = new ArrayList<>();
             int size = 0;
             Pending p;
             // a caller's records are never split over two batches, so they land together or not at all
-            while ((p = queue.peek()) != null && (batch.isEmpty() || size + p.records.size() <= MAX_BATCH)) {
+            while ((p = queue.peek()) != null && (batch.isEmpty() || size + p.records.size() <= cap)) {
                 queue.poll();
                 batch.add(p);
                 size += p.records.size();
@@ -334,6 +396,7 @@ public final class CassandraTransferLedger implements TransferLedger {
             }
             if (won) {
                 chain = chainName(number);
+                chainNumber = number;
                 headSequence = 0;
                 headHash = LedgerEncoding.GENESIS;
                 LOG.info("transfer ledger {}: this instance ({}) appends to chain {}", ledger, claimedBy, chain);
@@ -343,6 +406,24 @@ public final class CassandraTransferLedger implements TransferLedger {
         }
         throw new IllegalStateException("transfer ledger " + ledger + ": lost the race for a new chain number " + maxAttempts
                 + " times; the record was not appended");
+    }
+
+    /**
+     * Keeps this instance's chain's head in its row and stops writing it; the next append claims the next chain. When the
+     * head cannot be kept (the write fails), the chain is left as a chain without a kept head: nothing is lost, the
+     * closing only adds a check.
+     */
+    private void closeChain() {
+        String closing = chain;
+        chain = null;
+        try {
+            session.execute(closeChain.bind(headSequence, headHash, Instant.now(), ledger, chainNumber)
+                    .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM));
+            LOG.info("transfer ledger {}: chain {} closed at entry {} (its limit is {})", ledger, closing, headSequence, chainLimit);
+        } catch (RuntimeException e) {
+            LOG.warn("transfer ledger {}: chain {} reached its limit at entry {} but its head could not be kept ({}); it stays"
+                    + " without a kept head", ledger, closing, headSequence, e.toString());
+        }
     }
 
     private String chainName(int number) {
@@ -370,20 +451,32 @@ public final class CassandraTransferLedger implements TransferLedger {
         }
     }
 
+    /** A chain of the ledger, and the head its writer kept when it closed it (a null hash when it has none). */
+    private record ChainRow(String name, long closedSequence, String closedHash) {
+    }
+
     /**
      * The ledger's chains in its stable order: the single-chain partition of before when it holds entries, then every
      * claimed chain by number. Chains claimed but never written are included (they are empty).
      */
-    List<String> chains() {
-        List<String> chains = new ArrayList<>();
+    private List<ChainRow> chainRows() {
+        List<ChainRow> chains = new ArrayList<>();
         if (session.execute(selectHead.bind(ledger)).one() != null) {
-            chains.add(ledger);
+            chains.add(new ChainRow(ledger, 0, null));
         }
-        List<Integer> numbers = new ArrayList<>();
-        session.execute(selectChains.bind(ledger)).forEach(r -> numbers.add(r.getInt("chain")));
-        numbers.sort(Integer::compare);
-        numbers.forEach(n -> chains.add(chainName(n)));
+        List<Row> rows = new ArrayList<>();
+        session.execute(selectChains.bind(ledger)).forEach(rows::add);
+        rows.sort(java.util.Comparator.comparingInt(r -> r.getInt("chain")));
+        for (Row r : rows) {
+            String closedHash = r.getString("closed_hash");
+            chains.add(new ChainRow(chainName(r.getInt("chain")), closedHash == null ? 0 : r.getLong("closed_sequence"), closedHash));
+        }
         return chains;
+    }
+
+    /** The names of {@link #chainRows()}, in the ledger's order. */
+    List<String> chains() {
+        return chainRows().stream().map(ChainRow::name).toList();
     }
 
     /**
@@ -426,14 +519,18 @@ public final class CassandraTransferLedger implements TransferLedger {
     @Override
     public LedgerVerification verify() {
         List<LedgerVerification.Chain> results = new ArrayList<>();
-        for (String c : chains()) {
+        for (ChainRow c : chainRows()) {
             results.add(verify(c));
         }
         return LedgerVerification.of(results);
     }
 
-    private LedgerVerification.Chain verify(String c) {
+    private LedgerVerification.Chain verify(ChainRow chainRow) {
+        String c = chainRow.name();
         ChainWalk walk = new ChainWalk(c);
+        if (chainRow.closedHash() != null) {
+            walk.closedAt(chainRow.closedSequence(), chainRow.closedHash());
+        }
         long next = 1;
         while (walk.intact()) {
             List<Row> page = new ArrayList<>(verifyPage);

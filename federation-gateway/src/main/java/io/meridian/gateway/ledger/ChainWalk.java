@@ -12,6 +12,10 @@ import java.util.Optional;
  * ({@code HASH_MISMATCH}: the entry itself was edited). A row that cannot even be read as an entry is {@code UNREADABLE}.
  * One walk covers one chain; the hash of a version 2 entry covers the chain's name, so an entry moved into another chain
  * does not verify there.
+ *
+ * <p>A chain its writer closed (it reached its length limit) has a kept head, {@link #closedAt}: an intact walk must end
+ * exactly there. Ending earlier is {@code TRUNCATED} (the tail, or the whole chain, was deleted), going on past it is
+ * {@code ENTRY_AFTER_CLOSE}, and a last entry that hashes differently is {@code CLOSING_HASH_MISMATCH} (it was replaced).
  */
 final class ChainWalk {
 
@@ -22,6 +26,8 @@ final class ChainWalk {
     private long checked;
     private long lastGood;
     private LedgerVerification.Break firstBreak;
+    private long closedSequence;
+    private String closedHash;
 
     ChainWalk(String chain) {
         this.chain = chain;
@@ -76,11 +82,33 @@ final class ChainWalk {
         fail(sequence, "UNREADABLE", "entry " + sequence + " cannot be read as a ledger entry: " + why);
     }
 
+    /** The chain was closed by its writer with this head: the entries must end at {@code sequence} with {@code hash}. */
+    void closedAt(long sequence, String hash) {
+        this.closedSequence = sequence;
+        this.closedHash = hash;
+    }
+
     private void fail(long sequence, String kind, String detail) {
         firstBreak = new LedgerVerification.Break(chain, sequence, kind, detail);
     }
 
     LedgerVerification.Chain result() {
+        if (firstBreak == null && closedHash != null) {
+            if (lastGood < closedSequence) {
+                String missing = lastGood + 1 == closedSequence ? "entry " + closedSequence + " is"
+                        : "entries " + (lastGood + 1) + "-" + closedSequence + " are";
+                fail(lastGood + 1, "TRUNCATED", missing + " missing: the chain was closed at entry " + closedSequence + " but its entries end at "
+                        + lastGood);
+            } else if (lastGood > closedSequence) {
+                fail(closedSequence + 1, "ENTRY_AFTER_CLOSE", "entry " + (closedSequence + 1) + " follows entry " + closedSequence
+                        + ", at which the chain was closed");
+                lastGood = closedSequence;
+            } else if (!previousHash.equals(closedHash)) {
+                fail(closedSequence, "CLOSING_HASH_MISMATCH", "entry " + closedSequence + " hashes to " + previousHash
+                        + " but the chain was closed at hash " + closedHash + " (the entry was replaced)");
+                lastGood = closedSequence - 1;
+            }
+        }
         return new LedgerVerification.Chain(chain, firstBreak == null, checked, lastGood, Optional.ofNullable(firstBreak));
     }
 }

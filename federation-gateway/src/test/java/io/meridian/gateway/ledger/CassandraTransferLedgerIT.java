@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.meridian.local.junit.MeridianServices;
@@ -19,8 +20,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -231,6 +234,147 @@ class CassandraTransferLedgerIT {
         assertFalse(v.intact());
         assertEquals(new LedgerVerification.Break(LEDGER, 4, "HASH_MISMATCH", v.firstBreak().orElseThrow().detail()), v.firstBreak().orElseThrow());
         assertTrue(v.chains().get(1).intact());
+    }
+
+    private CassandraTransferLedger limited(String keyspace, long chainLimit) {
+        return CassandraTransferLedger.open(session, keyspace, CassandraTransferLedger.localReplication(datacenter), LEDGER,
+                CassandraTransferLedger.DEFAULT_MAX_ATTEMPTS, 3, chainLimit);
+    }
+
+    /** The head each chain's writer kept when it closed it, by chain name; chains without one are left out. */
+    private Map<String, String> keptHeads(String keyspace) {
+        Map<String, String> heads = new TreeMap<>();
+        for (Row r : session.execute("SELECT chain, closed_sequence, closed_hash FROM " + keyspace + ".transfer_ledger_chains WHERE ledger = ?", LEDGER)) {
+            if (r.getString("closed_hash") != null) {
+                heads.put(LEDGER + "." + r.getInt("chain"), r.getLong("closed_sequence") + ":" + r.getString("closed_hash"));
+            }
+        }
+        return heads;
+    }
+
+    @Test
+    void aChainAtItsLimit_isClosedWithItsHeadKept_andTheLedgerReadsOnInTheNext() {
+        CassandraTransferLedger ledger = limited("gw_ledger_limit", 5);
+        List<LedgerEntry> appended = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            appended.add(ledger.append(record(i)));
+        }
+        // three records fit chain 3 (entries 3-5); the next record does not, so chain 3 closes full and chain 4 begins
+        appended.addAll(ledger.appendAll(List.of(record(12), record(13), record(14))));
+        appended.add(ledger.append(record(15)));
+        List<String> chains = appended.stream().map(e -> e.chain() + "/" + e.sequence()).toList();
+        List<String> expected = new ArrayList<>();
+        for (int c = 1; c <= 3; c++) {
+            for (int q = 1; q <= 5; q++) {
+                expected.add(LEDGER + "." + c + "/" + q);
+            }
+        }
+        expected.add(LEDGER + ".4/1");
+        assertEquals(expected, chains);
+        assertEquals(Map.of(LEDGER + ".1", "5:" + appended.get(4).hash(), LEDGER + ".2", "5:" + appended.get(9).hash(),
+                LEDGER + ".3", "5:" + appended.get(14).hash()), keptHeads("gw_ledger_limit"));
+        assertEquals(appended, ledger.read(1, 100));
+        assertEquals(appended.subList(4, 7), ledger.read(5, 3));
+        LedgerVerification v = ledger.verify();
+        assertTrue(v.intact(), v::toString);
+        assertEquals(16, v.entriesChecked());
+
+        // a caller's records are never split: chain 4 holds one entry, so it has room for four, and five records of one
+        // caller close it early and go whole into chain 5
+        List<LedgerEntry> five = ledger.appendAll(List.of(record(16), record(17), record(18), record(19), record(20)));
+        assertEquals(List.of(LEDGER + ".5"), five.stream().map(LedgerEntry::chain).distinct().toList());
+        assertEquals("1:" + appended.get(15).hash(), keptHeads("gw_ledger_limit").get(LEDGER + ".4"));
+        assertTrue(ledger.verify().intact());
+
+        // behind the ledger's back: the last entry of closed chain 2 deleted, the last entry of chain 3 replaced by one that
+        // links and hashes correctly, and an entry chained on after chain 1's close; each is found only through the kept heads
+        session.execute("DELETE FROM gw_ledger_limit.transfer_ledger WHERE ledger = ? AND sequence = 5", LEDGER + ".2");
+        LedgerEntry fourth = appended.get(13);
+        forge("gw_ledger_limit", LEDGER + ".3", 5, record(77), fourth.hash());
+        forge("gw_ledger_limit", LEDGER + ".1", 6, record(78), appended.get(4).hash());
+        LedgerVerification broken = ledger.verify();
+        assertFalse(broken.intact());
+        assertEquals(new LedgerVerification.Break(LEDGER + ".1", 6, "ENTRY_AFTER_CLOSE", "entry 6 follows entry 5, at which the chain was closed"),
+                broken.firstBreak().orElseThrow());
+        assertEquals(5, broken.lastGood());
+        assertEquals(List.of("ENTRY_AFTER_CLOSE", "TRUNCATED", "CLOSING_HASH_MISMATCH"), broken.chains().subList(0, 3).stream()
+                .map(c -> c.firstBreak().orElseThrow().kind()).toList());
+        assertEquals(5, broken.chains().get(1).firstBreak().orElseThrow().sequence());
+        assertTrue(broken.chains().get(3).intact());
+        assertTrue(broken.chains().get(4).intact());
+
+        // a closed chain deleted whole (partition and all) is a truncation at its first entry
+        session.execute("DELETE FROM gw_ledger_limit.transfer_ledger WHERE ledger = ?", LEDGER + ".4");
+        assertEquals(new LedgerVerification.Break(LEDGER + ".4", 1, "TRUNCATED",
+                "entry 1 is missing: the chain was closed at entry 1 but its entries end at 0"), ledger.verify().chains().get(3).firstBreak().orElseThrow());
+    }
+
+    /** Writes an entry that links to {@code previousHash} and hashes correctly, as someone with write access to Cassandra could. */
+    private void forge(String keyspace, String chain, long sequence, TransferRecord record, String previousHash) {
+        TransferRecord r = withMillis(record);
+        String hash = LedgerEncoding.hash(LedgerEncoding.FORMAT_VERSION, chain, sequence, r, previousHash);
+        session.execute("INSERT INTO " + keyspace + ".transfer_ledger (ledger, sequence, format_version, kind, tenant, source_region,"
+                + " source_jurisdiction, destination, source_decision_id, source_decision_sequence, payload_hash, cells, bytes, at,"
+                + " export_id, sink, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                chain, sequence, LedgerEncoding.FORMAT_VERSION, r.kind().name(), r.tenant(), r.sourceRegion().value(), r.sourceJurisdiction().code(),
+                r.destination().code(), r.sourceDecisionId(), r.sourceDecisionSequence(), r.payloadHash(), r.cells(), r.bytes(), r.at(),
+                r.exportId().orElse(null), r.sink().orElse(null), previousHash, hash);
+    }
+
+    @Test
+    void concurrentAppends_underALimit_fillChainsToTheLimitAtMost_andEveryClosedChainKeepsItsHead() throws Exception {
+        CassandraTransferLedger ledger = limited("gw_ledger_limit_concurrent", 7);
+        int n = 60;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<LedgerEntry>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                futures.add(pool.submit(() -> ledger.append(record(k))));
+            }
+            List<LedgerEntry> entries = new ArrayList<>();
+            for (Future<LedgerEntry> f : futures) {
+                entries.add(f.get(120, TimeUnit.SECONDS));
+            }
+            Map<String, List<Long>> byChain = new TreeMap<>();
+            entries.forEach(e -> byChain.computeIfAbsent(e.chain(), c -> new ArrayList<>()).add(e.sequence()));
+            byChain.values().forEach(q -> q.sort(Long::compare));
+            for (Map.Entry<String, List<Long>> c : byChain.entrySet()) {
+                assertTrue(c.getValue().size() <= 7, c.toString());
+                assertEquals(LongStream.rangeClosed(1, c.getValue().size()).boxed().toList(), c.getValue(), c.getKey());
+            }
+            // every chain but the last was closed, at its last entry
+            Map<String, String> kept = keptHeads("gw_ledger_limit_concurrent");
+            List<String> names = ledger.chains();
+            assertEquals(Set.copyOf(names.subList(0, names.size() - 1)), kept.keySet(), kept.toString());
+            for (String chain : kept.keySet()) {
+                LedgerEntry last = entries.stream().filter(e -> e.chain().equals(chain)).max(Comparator.comparingLong(LedgerEntry::sequence))
+                        .orElseThrow();
+                assertEquals(last.sequence() + ":" + last.hash(), kept.get(chain));
+            }
+            LedgerVerification v = ledger.verify();
+            assertTrue(v.intact(), v::toString);
+            assertEquals(n, v.entriesChecked());
+            assertEquals(n, ledger.read(1, 1000).size());
+        } finally {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aChainsTableOfBeforeTheLimit_getsTheClosingColumns_andOpeningTwiceIsHarmless() {
+        session.execute("CREATE KEYSPACE IF NOT EXISTS gw_ledger_old_chains WITH replication = {'class': 'NetworkTopologyStrategy', '"
+                + datacenter + "': 1}");
+        CassandraTransferLedger.schema(session, "CREATE TABLE IF NOT EXISTS gw_ledger_old_chains.transfer_ledger_chains ("
+                + " ledger text, chain int, claim uuid, claimed_by text, claimed_at timestamp,"
+                + " PRIMARY KEY ((ledger), chain)) WITH CLUSTERING ORDER BY (chain ASC)");
+        CassandraTransferLedger first = limited("gw_ledger_old_chains", 2);
+        CassandraTransferLedger again = limited("gw_ledger_old_chains", 2);
+        appendSequentially(first, 3);
+        assertEquals(Set.of(LEDGER + ".1"), keptHeads("gw_ledger_old_chains").keySet());
+        assertTrue(again.verify().intact());
+        assertEquals(3, again.verify().entriesChecked());
     }
 
     private static TransferRecord withMillis(TransferRecord r) {

@@ -3,6 +3,7 @@ package io.meridian.gateway.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -101,5 +102,50 @@ class ChainWalkTest {
         assertEquals(new LedgerVerification.Break(CHAIN, 3, "PREVIOUS_HASH_MISMATCH", walk(rehashed).firstBreak().orElseThrow().detail()),
                 walk(rehashed).firstBreak().orElseThrow());
         assertEquals(2, walk(rehashed).lastGood());
+    }
+
+    private static LedgerVerification.Chain walkClosed(List<LedgerEntry> entries, long closedSequence, String closedHash) {
+        ChainWalk w = new ChainWalk(CHAIN);
+        w.closedAt(closedSequence, closedHash);
+        entries.forEach(e -> w.entry(V, e));
+        return w.result();
+    }
+
+    @Test
+    void aClosedChain_mustEndAtItsKeptHead() {
+        List<LedgerEntry> five = chain(5);
+        String head = five.get(4).hash();
+        assertEquals(new LedgerVerification.Chain(CHAIN, true, 5, 5, Optional.empty()), walkClosed(five, 5, head));
+
+        // the tail deleted: the walk itself is intact, only the kept head shows what is missing
+        LedgerVerification.Chain truncated = walkClosed(five.subList(0, 3), 5, head);
+        assertEquals(new LedgerVerification.Break(CHAIN, 4, "TRUNCATED",
+                "entries 4-5 are missing: the chain was closed at entry 5 but its entries end at 3"), truncated.firstBreak().orElseThrow());
+        assertEquals(3, truncated.lastGood());
+        // the whole partition deleted
+        assertEquals(new LedgerVerification.Break(CHAIN, 1, "TRUNCATED",
+                "entries 1-5 are missing: the chain was closed at entry 5 but its entries end at 0"),
+                walkClosed(List.of(), 5, head).firstBreak().orElseThrow());
+
+        // an entry chained on after the close
+        LedgerVerification.Chain after = walkClosed(chain(6), 5, head);
+        assertEquals("ENTRY_AFTER_CLOSE", after.firstBreak().orElseThrow().kind());
+        assertEquals(6, after.firstBreak().orElseThrow().sequence());
+        assertEquals(5, after.lastGood());
+
+        // the last entry replaced by one that links and hashes correctly: only the kept head tells
+        List<LedgerEntry> replaced = new ArrayList<>(five.subList(0, 4));
+        TransferRecord other = CassandraTransferLedgerIT.record(99);
+        replaced.add(new LedgerEntry(CHAIN, 5, other, five.get(3).hash(), LedgerEncoding.hash(V, CHAIN, 5, other, five.get(3).hash())));
+        assertTrue(walk(replaced).intact());
+        LedgerVerification.Chain mismatch = walkClosed(replaced, 5, head);
+        assertEquals("CLOSING_HASH_MISMATCH", mismatch.firstBreak().orElseThrow().kind());
+        assertEquals(5, mismatch.firstBreak().orElseThrow().sequence());
+        assertEquals(4, mismatch.lastGood());
+
+        // a break inside the chain is reported as it was, not as a truncation
+        List<LedgerEntry> gap = new ArrayList<>(five);
+        gap.remove(1);
+        assertEquals("SEQUENCE_GAP", walkClosed(gap, 5, head).firstBreak().orElseThrow().kind());
     }
 }
