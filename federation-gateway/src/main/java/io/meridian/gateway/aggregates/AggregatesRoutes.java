@@ -5,6 +5,7 @@ import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.gateway.auth.Authenticate;
 import io.meridian.gateway.auth.Caller;
 import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionBreakers;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.ledger.TransferLedger;
 import io.meridian.gateway.problem.GatewayProblem;
@@ -32,8 +33,9 @@ import org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy;
  * <ul>
  *   <li>{@value #FANOUT} multicasts the region path to every region's route in parallel and collects the replies;</li>
  *   <li>{@code aggregates-region-<id>}, one route per region, calls that region's data API inside Camel's resilience4j
- *       circuit breaker, with the region timeout as its time limit. Each route has its own breaker, so a dead region opens
- *       only its own and is then skipped at once; its fallback turns a timeout, an open circuit, a 5xx or a lost
+ *       circuit breaker, with the region timeout as its time limit. The breaker is the region's in {@link RegionBreakers}
+ *       (bound in the registry when the routes are added), shared with the device routes, so a dead region opens only
+ *       its own and is then skipped at once by both; the fallback turns a timeout, an open circuit, a 5xx or a lost
  *       connection into a {@link RegionReply#failed} that names the reason.</li>
  * </ul>
  */
@@ -53,8 +55,17 @@ public final class AggregatesRoutes extends RouteBuilder {
     private final RegionClient client;
     private final GatewayTracing tracing;
     private final CamelFederatedAggregates aggregates;
+    private final RegionBreakers breakers;
 
+    /** With breakers of its own (shared with nothing else). */
     public AggregatesRoutes(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger, GatewayTracing tracing) {
+        this(config, tokens, clock, ledger, tracing, new RegionBreakers(config));
+    }
+
+    /** With the regions' breakers, which this registers in the Camel context when its routes are added. */
+    public AggregatesRoutes(GatewayConfig config, TokenValidator tokens, Clock clock, TransferLedger ledger, GatewayTracing tracing,
+            RegionBreakers breakers) {
+        this.breakers = Objects.requireNonNull(breakers, "breakers must not be null");
         this.config = Objects.requireNonNull(config, "config must not be null");
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
         this.tracing = Objects.requireNonNull(tracing, "tracing must not be null");
@@ -90,16 +101,15 @@ public final class AggregatesRoutes extends RouteBuilder {
                 .end();
 
         long timeoutMs = config.regionTimeout().toMillis();
-        GatewayConfig.Breaker b = config.breaker();
         for (GatewayConfig.RegionLinks region : config.regions()) {
             RegionId id = region.id();
             from("direct:aggregates-region-" + id.value()).routeId("aggregates-region-" + id.value())
                     .process(e -> e.setProperty(STARTED, System.nanoTime()))
                     .circuitBreaker()
+                        // the breaker's window and thresholds are the shared breaker's own (meridian.gateway.breaker.*)
                         .resilience4jConfiguration()
+                            .circuitBreaker(RegionBreakers.beanName(id))
                             .timeoutEnabled(true).timeoutDuration((int) timeoutMs)
-                            .slidingWindowSize(b.calls()).minimumNumberOfCalls(b.minimumCalls()).failureRateThreshold(b.failureRate())
-                            .waitDurationInOpenState((int) Math.max(1, b.openFor().toSeconds()))
                         .end()
                         .process(e -> call(e, id))
                     .onFallback()
@@ -111,6 +121,7 @@ public final class AggregatesRoutes extends RouteBuilder {
     /** Adds the routes, then hands the federated query the context's producer template to reach the fan-out with. */
     @Override
     public void addRoutesToCamelContext(org.apache.camel.CamelContext context) throws Exception {
+        breakers.bind(context.getRegistry());
         super.addRoutesToCamelContext(context);
         aggregates.useTemplate(context.createProducerTemplate());
     }
@@ -158,8 +169,7 @@ public final class AggregatesRoutes extends RouteBuilder {
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             reason = elapsedMs >= config.regionTimeout().toMillis() * 9 / 10
                     ? name + " did not answer within " + config.regionTimeout().toMillis() + " ms"
-                    : name + " is skipped: its circuit breaker is open after repeated failures (it is tried again after "
-                            + config.breaker().openFor().toSeconds() + " s)";
+                    : breakers.openMessage(region);
         }
         exchange.getMessage().setBody(RegionReply.failed(region, reason));
     }

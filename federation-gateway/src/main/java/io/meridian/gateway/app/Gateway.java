@@ -7,6 +7,7 @@ import io.meridian.gateway.audit.AuditRunner;
 import io.meridian.gateway.audit.AuditRuns;
 import io.meridian.gateway.audit.InMemoryAuditRuns;
 import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionBreakers;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.export.ExportBackends;
 import io.meridian.gateway.export.ExportRoutes;
@@ -156,7 +157,9 @@ public final class Gateway implements AutoCloseable {
         ConsoleBackends console = ConsoleBackends.create(config, clientToken, regionClient, ledger, clock);
         EventStreams events = new EventStreams(Authenticate.withAnyRole(tokens, "customer-admin", "customer-analyst", Scope.COMPLIANCE_OFFICER),
                 console.status(), console.transfers(), () -> audits.list(10).stream().map(AuditRunsRoutes::summary).toList(), clock);
-        AggregatesRoutes aggregates = new AggregatesRoutes(config, tokens, clock, ledger, tracing);
+        // one breaker per region, for the aggregate fan-out and the device routes alike
+        RegionBreakers breakers = new RegionBreakers(config);
+        AggregatesRoutes aggregates = new AggregatesRoutes(config, tokens, clock, ledger, tracing, breakers);
         ExportRoutes exportRoutes = new ExportRoutes(config, tokens, ledger, exportsFor.apply(aggregates.aggregates()), clock);
         try {
             // before any route is added, so that every feature's REST routes get their server spans without edits
@@ -164,7 +167,7 @@ public final class Gateway implements AutoCloseable {
             camel.addRoutes(new ProblemRouteConfiguration());
             camel.addRoutes(new OpenApiRoutes());
             camel.addRoutes(new RegionsRoutes(config, tokens, clock));
-            camel.addRoutes(new DevicesRoutes(config, tokens, clock, tracing));
+            camel.addRoutes(new DevicesRoutes(config, tokens, clock, tracing, breakers));
             camel.addRoutes(new AuditRoutes(config, tokens, ledger, regionClient));
             camel.addRoutes(new AuditRunsRoutes(tokens, audits));
             camel.addRoutes(exportRoutes);

@@ -38,7 +38,8 @@ import java.util.function.Function;
  *   <li>{@value #EXPORT_MIN_EVERY} [PT5M]: the shortest schedule period accepted (tests lower it);
  *       {@value #EXPORT_CHECK_EVERY} [PT30S]: how often the scheduler looks for due export schedules.</li>
  *   <li>{@value #BREAKER_CALLS} [10], {@value #BREAKER_MINIMUM_CALLS} [5], {@value #BREAKER_FAILURE_RATE} [50],
- *       {@value #BREAKER_OPEN_FOR} [PT10S]: each region's circuit breaker on the aggregate fan-out: over its last
+ *       {@value #BREAKER_OPEN_FOR} [PT10S]: each region's circuit breaker, for the aggregate fan-out and the device
+ *       routes alike ({@code client.RegionBreakers}): over its last
  *       {@code calls} calls (once at least {@code minimumCalls} were made), a failure rate of at least
  *       {@code failureRate} percent opens it for {@code openFor}, during which that region is skipped at once;</li>
  *   <li>{@value #REGIONS} [every region of region-configs]: the comma-separated regions this federation runs, when it
@@ -66,7 +67,7 @@ import java.util.function.Function;
  * @param regionTimeout  the limit on one call to a region's data API
  * @param cassandra      the gateway's own region's Cassandra (the transfer ledger)
  * @param export         where exports go: the S3 and Kinesis endpoints, signing region and credentials, schedule bounds
- * @param breaker        the per-region circuit breaker of the aggregate fan-out
+ * @param breaker        the per-region circuit breaker of the aggregate fan-out and the device routes
  * @param tracing        sampling and export of the gateway's spans
  * @param audit          the audit runs' infrastructure directory and limits
  */

@@ -22,6 +22,10 @@ import java.util.concurrent.CompletionException;
  *
  * <p>The path is relative to the region's {@code dataApi} base ({@code /v1}), for example
  * {@code /tenants/lampco/aggregates?metric=temp}. Every path segment must already be encoded by the caller.
+ *
+ * <p>Made with {@link RegionBreakers}, every call goes through the region's circuit breaker: refused at once with
+ * {@link RegionBreakers.Open} while it is open, and counted in it otherwise. The aggregate fan-out's client has none,
+ * because its Camel circuit breaker EIP counts those calls in the same breakers.
  */
 public final class RegionClient {
 
@@ -29,16 +33,28 @@ public final class RegionClient {
     private final ClientToken token;
     private final HttpClient http;
     private final TextMapPropagator propagator;
+    private final Optional<RegionBreakers> breakers;
 
     public RegionClient(GatewayConfig config, ClientToken token, HttpClient http) {
-        this(config, token, http, W3CTraceContextPropagator.getInstance());
+        this(config, token, http, W3CTraceContextPropagator.getInstance(), Optional.empty());
+    }
+
+    /** A client whose calls go through the regions' breakers. */
+    public RegionClient(GatewayConfig config, ClientToken token, HttpClient http, RegionBreakers breakers) {
+        this(config, token, http, W3CTraceContextPropagator.getInstance(), Optional.of(breakers));
     }
 
     public RegionClient(GatewayConfig config, ClientToken token, HttpClient http, TextMapPropagator propagator) {
+        this(config, token, http, propagator, Optional.empty());
+    }
+
+    private RegionClient(GatewayConfig config, ClientToken token, HttpClient http, TextMapPropagator propagator,
+            Optional<RegionBreakers> breakers) {
         this.config = Objects.requireNonNull(config, "config must not be null");
         this.token = Objects.requireNonNull(token, "token must not be null");
         this.http = Objects.requireNonNull(http, "http must not be null");
         this.propagator = Objects.requireNonNull(propagator, "propagator must not be null");
+        this.breakers = Objects.requireNonNull(breakers, "breakers must not be null");
     }
 
     /** The data API URI of {@code path} in {@code region}. */
@@ -59,16 +75,29 @@ public final class RegionClient {
      * @param body JSON to send (POST/PUT), or empty
      */
     public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body) {
-        return send(region, method, path, body, config.regionTimeout());
+        return send(region, method, path, body, config.regionTimeout(), true);
     }
 
     /**
      * As {@link #send(RegionId, String, String, Optional)} with a longer limit than {@code regionTimeout}, for a call that
-     * waits on purpose (a request-response command waits for the device).
+     * waits on purpose (a request-response command waits for the device). Its 5xx answers are the device's outcome (503
+     * not connected, 504 no response), so they do not count against the region's breaker; no answer at all does.
      */
     public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body, Duration timeout) {
+        return send(region, method, path, body, timeout, false);
+    }
+
+    private CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body, Duration timeout,
+            boolean serverErrorsAreFailures) {
         Objects.requireNonNull(timeout, "timeout must not be null");
         URI target = uri(region, path);
+        if (breakers.isPresent()) {
+            return breakers.get().call(region, serverErrorsAreFailures, () -> sendNow(target, method, body, timeout));
+        }
+        return sendNow(target, method, body, timeout);
+    }
+
+    private CompletableFuture<HttpResponse<byte[]>> sendNow(URI target, String method, Optional<byte[]> body, Duration timeout) {
         String bearer;
         try {
             bearer = token.get();

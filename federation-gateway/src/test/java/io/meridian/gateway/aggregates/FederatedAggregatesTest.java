@@ -275,6 +275,31 @@ class FederatedAggregatesTest {
     }
 
     @Test
+    void aBreakerOpenedByTheFanOut_alsoRefusesThatRegionsDeviceRequestsAtOnce() throws Exception {
+        Gateway gateway = start(new InMemoryTransferLedger(), null, Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2",
+                GatewayConfig.BREAKER_OPEN_FOR, "PT60S"));
+        threeRegions();
+        CountDownLatch never = new CountDownLatch(1);
+        open.add(0, never::countDown);
+        stubs.region("us-east", e -> never.await(60, TimeUnit.SECONDS));
+        stubs.region("catalog", e -> StubRegions.send(e, 200, "application/json",
+                ("{\"device-id\": \"lamp-1\", \"tenant\": \"" + TENANT + "\", \"region\": \"us-east\", \"state\": \"ACTIVE\"}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(List.of("us-east"), sorted(ok(get(gateway, "/v1/tenants/" + TENANT + "/aggregates?" + QUERY)).get("unavailableRegions")));
+        }
+        // us-east is this gateway's own region, so its device's state would be served from there: the open breaker answers
+        long t0 = System.nanoTime();
+        JsonNode p = problem(get(gateway, "/v1/tenants/" + TENANT + "/devices/lamp-1/state"), 503);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals("region us-east is skipped: its circuit breaker is open after repeated failures (it is tried again after 60 s)",
+                p.get("detail").asText());
+        assertTrue(millis < 1000, "the open breaker must answer without waiting for us-east: " + millis + " ms");
+        assertTrue(stubs.received.stream().noneMatch(r -> r.region().equals("us-east") && r.path().contains("/devices/")),
+                "us-east must not be asked: " + stubs.received);
+    }
+
+    @Test
     void regionErrors_mapToClearAnswers() throws Exception {
         Gateway gateway = start(new InMemoryTransferLedger(), null, Map.of());
         threeRegions();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionBreakers;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.problem.GatewayProblem;
 import io.meridian.gateway.problem.ProblemJson;
@@ -174,7 +175,7 @@ final class DeviceService {
                     out.put("labelsUnavailable", "region " + a.region().value() + " answered " + r.statusCode());
                 }
             } catch (IOException e) {
-                out.put("labelsUnavailable", "region " + a.region().value() + " did not answer within " + config.regionTimeout().toMillis() + " ms");
+                out.put("labelsUnavailable", notAnswered(a.region(), e));
             }
         }
         return Answer.json(200, out.toString());
@@ -241,8 +242,16 @@ final class DeviceService {
             HttpResponse<byte[]> r = call.join();
             return "region " + region.id().value() + " answered " + r.statusCode();
         } catch (RuntimeException e) {
-            return "region " + region.id().value() + " did not answer within " + config.regionTimeout().toMillis() + " ms";
+            return notAnswered(region.id(), e.getCause() != null ? e.getCause() : e);
         }
+    }
+
+    /** Why a region gave no answer: its open breaker's message, or that it did not answer in time. */
+    private String notAnswered(RegionId region, Throwable e) {
+        if (e instanceof RegionBreakers.Open open) {
+            return open.getMessage();
+        }
+        return "region " + region.value() + " did not answer within " + config.regionTimeout().toMillis() + " ms";
     }
 
     // ---- raw data and commands through the home region
@@ -397,8 +406,7 @@ final class DeviceService {
             return GatewayProblem.unavailable("the gateway cannot get its own token from Keycloak, so region " + region.value()
                     + " cannot be asked", 5, e);
         }
-        return GatewayProblem.unavailable("region " + region.value() + " did not answer within " + config.regionTimeout().toMillis()
-                + " ms", 5, e);
+        return GatewayProblem.unavailable(notAnswered(region, e), e instanceof RegionBreakers.Open open ? open.retryAfterSeconds() : 5, e);
     }
 
     // ---- the catalog's assignment

@@ -4,6 +4,7 @@ import io.meridian.auth.TokenValidator;
 import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.gateway.auth.Authenticate;
 import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionBreakers;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.problem.GatewayProblem;
 import io.meridian.gateway.tracing.GatewayTracing;
@@ -29,13 +30,19 @@ public final class DevicesRoutes extends RouteBuilder {
     private final TokenValidator tokens;
     private final DeviceService service;
 
+    /** With breakers of its own (shared with nothing else). */
     public DevicesRoutes(GatewayConfig config, TokenValidator tokens, Clock clock, GatewayTracing tracing) {
+        this(config, tokens, clock, tracing, new RegionBreakers(config));
+    }
+
+    /** With the regions' breakers: a region call is refused at once while its region's breaker is open. */
+    public DevicesRoutes(GatewayConfig config, TokenValidator tokens, Clock clock, GatewayTracing tracing, RegionBreakers breakers) {
         Objects.requireNonNull(config, "config must not be null");
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
         HttpClient http = RegionClient.httpClient(config);
         ClientToken token = new ClientToken(config.tokenEndpoint(), config.clientId(), config.clientSecret(), config.catalogTimeout(), clock, http);
         this.service = new DeviceService(config, new CatalogDevices(config.catalogUrl(), token, http, config.catalogTimeout()),
-                new RegionClient(config, token, http), java.util.Optional.of(tracing));
+                new RegionClient(config, token, http, breakers), java.util.Optional.of(tracing));
     }
 
     @Override

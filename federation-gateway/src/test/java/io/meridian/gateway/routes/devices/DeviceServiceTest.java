@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.gateway.client.ClientToken;
+import io.meridian.gateway.client.RegionBreakers;
 import io.meridian.gateway.client.RegionClient;
 import io.meridian.gateway.problem.GatewayProblem;
 import io.meridian.regions.RegionConfigs;
@@ -71,8 +72,14 @@ class DeviceServiceTest {
     }
 
     private static DeviceService service(String catalog, String base) {
+        return service(catalog, base, Map.of(), false);
+    }
+
+    /** With {@code breakers}, the region calls go through a fresh set of region breakers configured by {@code extra}. */
+    private static DeviceService service(String catalog, String base, Map<String, String> extra, boolean breakers) {
         Map<String, String> props = new HashMap<>(Map.of(GatewayConfig.REGION, "us-east", GatewayConfig.PORT, "0",
                 GatewayConfig.CATALOG_URL, catalog, GatewayConfig.CATALOG_TIMEOUT, "PT2S", GatewayConfig.REGION_TIMEOUT, "PT2S"));
+        props.putAll(extra);
         props.put(GatewayConfig.REGION_PREFIX + "eu-central.dataApi", base + "/eu/v1");
         props.put(GatewayConfig.REGION_PREFIX + "eu-central.gateway", EU_GATEWAY);
         props.put(GatewayConfig.REGION_PREFIX + "us-east.dataApi", base + "/us/v1");
@@ -84,7 +91,11 @@ class DeviceServiceTest {
         ClientToken token = new ClientToken(URI.create(base + "/token"), config.clientId(), config.clientSecret(), Duration.ofSeconds(2),
                 Clock.systemUTC(), http);
         return new DeviceService(config, new CatalogDevices(config.catalogUrl(), token, http, config.catalogTimeout()),
-                new RegionClient(config, token, http));
+                breakers ? new RegionClient(config, token, http, new RegionBreakers(config)) : new RegionClient(config, token, http));
+    }
+
+    private static long callsTo(String prefix) {
+        return calls.stream().filter(c -> c.startsWith(prefix)).count();
     }
 
     @AfterAll
@@ -306,5 +317,80 @@ class DeviceServiceTest {
         GatewayProblem tooLong = assertThrows(GatewayProblem.class,
                 () -> service.command(TENANT, "lamp-8", "{\"name\": \"x\", \"timeout\": \"PT2M\"}", "/x"));
         assertEquals(400, tooLong.status());
+    }
+
+    // ---- region breakers
+
+    @Test
+    void aRegionThatKeepsFailing_opensItsBreaker_andIsThenRefusedAtOnce_withoutBeingCalled() throws Exception {
+        DeviceService guarded = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
+                "http://127.0.0.1:" + stub.getAddress().getPort(),
+                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        assignedTo("lamp-9", "us-east");
+        answers.put("GET /us/v1/tenants/t1/devices/lamp-9/state", Canned.json(500, "{}"));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(502, assertThrows(GatewayProblem.class, () -> guarded.raw(TENANT, "lamp-9", DeviceService.Raw.STATE, null, "/x")).status());
+        }
+        assertEquals(2, callsTo("GET /us/v1/tenants/t1/devices/lamp-9/state"));
+        // two failures of two calls: open; the region is not asked again while it is
+        answers.put("GET /us/v1/tenants/t1/devices/lamp-9/state", Canned.json(200, "{\"temp\": 21.5}"));
+        GatewayProblem open = assertThrows(GatewayProblem.class, () -> guarded.raw(TENANT, "lamp-9", DeviceService.Raw.STATE, null, "/x"));
+        assertEquals(503, open.status());
+        assertEquals("region us-east is skipped: its circuit breaker is open after repeated failures (it is tried again after 60 s)", open.detail());
+        assertEquals("60", open.headers().get("Retry-After"));
+        assertEquals(2, callsTo("GET /us/v1/tenants/t1/devices/lamp-9/state"), "an open breaker must not call the region");
+        // the device's labels are left out with the same reason, and the catalog's answer still comes back
+        JsonNode got = body(guarded.get(TENANT, "lamp-9"));
+        assertEquals("us-east", got.get("region").asText());
+        assertEquals(open.detail(), got.get("labelsUnavailable").asText());
+
+        // a region that does not answer at all (af-south's port is closed) opens its own breaker; the list then names it
+        for (int i = 0; i < 2; i++) {
+            JsonNode list = body(guarded.list(TENANT, null));
+            assertTrue(afSouth(list).get("reason").asText().contains("did not answer"), list.toString());
+        }
+        JsonNode list = body(guarded.list(TENANT, null));
+        assertEquals("region af-south is skipped: its circuit breaker is open after repeated failures (it is tried again after 60 s)",
+                afSouth(list).get("reason").asText(), list.toString());
+    }
+
+    private static JsonNode afSouth(JsonNode list) {
+        for (JsonNode r : list.get("otherRegions")) {
+            if (r.get("region").asText().equals("af-south")) {
+                return r;
+            }
+        }
+        throw new AssertionError("no af-south in " + list);
+    }
+
+    @Test
+    void answersThatAreNotTheRegionsFailure_neverOpenItsBreaker() throws Exception {
+        DeviceService guarded = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
+                "http://127.0.0.1:" + stub.getAddress().getPort(),
+                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        // a refusal (451) and a missing device (404) are the region working
+        assignedTo("lamp-1", "eu-central");
+        answers.put("GET /eu/v1/tenants/t1/devices/lamp-1/telemetry", Canned.json(451, "{\"status\": 451}"));
+        assignedTo("lamp-2", "us-east");
+        answers.put("GET /us/v1/tenants/t1/devices/lamp-2/state", Canned.json(404, "{\"status\": 404, \"detail\": \"no data\"}"));
+        // a command's 503 (the device is not connected) and 504 (it did not respond) are the device's outcome
+        answers.put("POST /us/v1/tenants/t1/devices/lamp-2/commands", Canned.json(503, "{\"status\": 503, \"detail\": \"not connected\"}"));
+        for (int i = 0; i < 4; i++) {
+            assertEquals(451, guarded.raw(TENANT, "lamp-1", DeviceService.Raw.TELEMETRY, null, "/x").status());
+            assertEquals(404, guarded.raw(TENANT, "lamp-2", DeviceService.Raw.STATE, null, "/x").status());
+            assertEquals(503, guarded.command(TENANT, "lamp-2", "{\"name\": \"setBrightness\"}", "/x").status());
+        }
+        assertEquals(4, callsTo("GET /eu/v1/tenants/t1/devices/lamp-1/telemetry"));
+        assertEquals(4, callsTo("GET /us/v1/tenants/t1/devices/lamp-2/state"));
+        assertEquals(4, callsTo("POST /us/v1/tenants/t1/devices/lamp-2/commands"));
+        // the gateway without a token of its own never reached the region: not the region's failure either
+        answers.put("POST /token", Canned.json(401, "{\"error\": \"unauthorized_client\"}"));
+        DeviceService tokenless = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
+                "http://127.0.0.1:" + stub.getAddress().getPort(),
+                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        for (int i = 0; i < 3; i++) {
+            GatewayProblem p = assertThrows(GatewayProblem.class, () -> tokenless.raw(TENANT, "lamp-2", DeviceService.Raw.STATE, null, "/x"));
+            assertTrue(p.detail().contains("cannot get its own token"), p.detail());
+        }
     }
 }

@@ -1,0 +1,135 @@
+package io.meridian.gateway.client;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.meridian.gateway.app.GatewayConfig;
+import io.meridian.policy.model.RegionId;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.camel.spi.Registry;
+
+/**
+ * One resilience4j circuit breaker per region (count-based window, {@code meridian.gateway.breaker.*}), shared by every
+ * way this gateway calls that region: the aggregate fan-out's Camel circuit breaker EIP uses it by reference
+ * ({@link #beanName}), and the device routes' region calls go through {@link #call}. So a region that stopped answering
+ * aggregate queries is also skipped at once for a device's state, and the other way round: no route waits out a
+ * timeout per request on a region already known to be down, and no pile of such waits ties up the worker threads the
+ * other regions' requests need.
+ *
+ * <p>What counts against a region: no answer within the limit, no connection, and a 5xx (except where the caller says a
+ * 5xx is not the region's: a command's 503 and 504 are the device's). Any other status is an answer (a 404 or 451 is the
+ * region working). A call that never reached the region because the gateway had no token of its own
+ * does not count either way.
+ */
+public final class RegionBreakers {
+
+    /** A call refused because the region's breaker is open; an {@link IOException}, so callers treat it as "unreachable". */
+    public static final class Open extends IOException {
+        private final int retryAfterSeconds;
+
+        Open(String message, int retryAfterSeconds) {
+            super(message);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** How long the breaker stays open, in whole seconds (at least 1): a {@code Retry-After}. */
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** A region's 5xx, recorded as its failure; the answer itself still goes back to the caller. */
+    private static final class ServerError extends IOException {
+        ServerError(int status) {
+            super("answered " + status);
+        }
+    }
+
+    private final GatewayConfig.Breaker settings;
+    private final Map<RegionId, CircuitBreaker> breakers = new LinkedHashMap<>();
+
+    public RegionBreakers(GatewayConfig config) {
+        Objects.requireNonNull(config, "config must not be null");
+        this.settings = config.breaker();
+        CircuitBreakerConfig c = CircuitBreakerConfig.custom().slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(settings.calls()).minimumNumberOfCalls(settings.minimumCalls())
+                .failureRateThreshold(settings.failureRate()).waitDurationInOpenState(settings.openFor()).build();
+        for (GatewayConfig.RegionLinks r : config.regions()) {
+            breakers.put(r.id(), CircuitBreaker.of("region-" + r.id().value(), c));
+        }
+    }
+
+    /** The name under which {@link #bind} registers a region's breaker, for the EIP's {@code circuitBreaker(ref)}. */
+    public static String beanName(RegionId region) {
+        return "meridian-region-breaker-" + region.value();
+    }
+
+    /** Registers every region's breaker in a Camel registry under {@link #beanName}. */
+    public void bind(Registry registry) {
+        breakers.forEach((id, b) -> registry.bind(beanName(id), CircuitBreaker.class, b));
+    }
+
+    /** The breaker of a region of the federation. */
+    public CircuitBreaker of(RegionId region) {
+        CircuitBreaker b = breakers.get(region);
+        if (b == null) {
+            throw new IllegalArgumentException("region " + region.value() + " is not one of the federation's regions");
+        }
+        return b;
+    }
+
+    /** The message of a call refused by an open breaker. */
+    public String openMessage(RegionId region) {
+        return "region " + region.value() + " is skipped: its circuit breaker is open after repeated failures (it is tried again after "
+                + settings.openFor().toSeconds() + " s)";
+    }
+
+    /** How long an open breaker refuses calls, in whole seconds (at least 1), for a {@code Retry-After}. */
+    public int retryAfterSeconds() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, settings.openFor().toSeconds()));
+    }
+
+    /**
+     * Makes the call when the region's breaker lets it through, and records its outcome. An open breaker completes the
+     * result at once, exceptionally with {@link Open}.
+     *
+     * @param serverErrorsAreFailures whether a 5xx answer counts against the region (false where a 5xx reports something
+     *                                else, such as a command's device)
+     */
+    public CompletableFuture<HttpResponse<byte[]>> call(RegionId region, boolean serverErrorsAreFailures,
+            Supplier<CompletableFuture<HttpResponse<byte[]>>> call) {
+        CircuitBreaker b = of(region);
+        if (!b.tryAcquirePermission()) {
+            return CompletableFuture.failedFuture(new Open(openMessage(region), retryAfterSeconds()));
+        }
+        long started = System.nanoTime();
+        CompletableFuture<HttpResponse<byte[]>> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException e) {
+            b.releasePermission();
+            throw e;
+        }
+        return f.whenComplete((r, failure) -> {
+            long took = System.nanoTime() - started;
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof ClientToken.TokenException || cause instanceof InterruptedException) {
+                // the region was never asked
+                b.releasePermission();
+            } else if (cause != null) {
+                b.onError(took, TimeUnit.NANOSECONDS, cause);
+            } else if (serverErrorsAreFailures && r.statusCode() >= 500) {
+                b.onError(took, TimeUnit.NANOSECONDS, new ServerError(r.statusCode()));
+            } else {
+                b.onSuccess(took, TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+}
