@@ -67,8 +67,10 @@ class RawExfiltrationIT {
     @Test
     void stateTelemetryEventsAndCommandResponses_throughAForeignGateway_are451WithALinkHome_andTheHomeRegionLogsTheDeny() throws Exception {
         String analyst = suite.userToken(MeridianRealm.LAMP_ANALYST);
-        // the bait is there: its home gateway serves its telemetry with the marker
-        HttpResponse<String> home = ok(suite.send("GET", devicePath(suite.gatewayApi("eu-central")) + "/telemetry?limit=10", analyst, null));
+        // the bait is there: its home gateway serves its telemetry with the marker (from the suite's start: without from, the
+        // last hour only, and the suite's other classes may take longer than that)
+        HttpResponse<String> home = ok(suite.send("GET", devicePath(suite.gatewayApi("eu-central")) + "/telemetry?limit=10&from=" + suite.seededFrom,
+                analyst, null));
         assertTrue(home.body().contains(suite.baitMarker), home.body());
 
         for (String foreign : List.of("us-east", "af-south")) {

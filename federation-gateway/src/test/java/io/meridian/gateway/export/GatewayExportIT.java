@@ -251,6 +251,13 @@ class GatewayExportIT {
         String body = "{\"every\": \"PT1H\", \"query\": {\"metric\": \"temperature\", \"resolution\": \"PT15M\", \"group\": \"all\"},"
                 + " \"sinks\": {\"s3\": {\"bucket\": \"" + BUCKET + "\", \"prefix\": \"scheduled\"}, \"kinesis\": {\"stream\": \"" + STREAM + "\"}}}";
         assertTrue(problem(send("PUT", path, admin, body.replace("PT1H", "PT0.5S")), 400).get("detail").asText().startsWith("every must be at least PT1S"));
+        // the real timers run the period of the hour they tick in, and this test expects that to be the hour of `now`: close
+        // to the top of an hour (a minute and a half, well over this part's run), wait for the next hour to begin
+        Instant nextHour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).plus(Duration.ofHours(1));
+        Duration untilNextHour = Duration.between(Instant.now(), nextHour);
+        if (untilNextHour.compareTo(Duration.ofSeconds(90)) < 0) {
+            Thread.sleep(untilNextHour.toMillis() + 1000);
+        }
         Instant now = Instant.now();
         HttpResponse<String> put = send("PUT", path, admin, body);
         assertEquals(201, put.statusCode(), put.body());

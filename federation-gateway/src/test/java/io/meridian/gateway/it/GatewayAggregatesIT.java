@@ -165,14 +165,20 @@ class GatewayAggregatesIT {
                     HttpResponse<String> r = get(base + query, analyst);
                     assertEquals(200, r.statusCode(), r.body());
                     body = JSON.readTree(r.body());
-                    JsonNode c = cell(body, "classic");
-                    if (c != null && c.get("count").asLong() == values.size() && c.get("regions").size() == 3) {
+                    if (ingested(body, values.size())) {
                         break;
                     }
                     Thread.sleep(1000);
                 }
+                // the answer recorded against a fresh mark; a region slower than the 3 s limit on a loaded machine makes an
+                // answer partial, which is asked again (what is checked is the complete answer, not the machine's speed)
                 long mark = ledgerSize(ledger);
                 HttpResponse<String> answer = get(base + query, analyst);
+                for (int attempt = 1; attempt < 5 && answer.statusCode() == 200 && JSON.readTree(answer.body()).get("partial").asBoolean(); attempt++) {
+                    System.out.println("GatewayAggregatesIT: a partial answer, asked again: " + answer.body());
+                    mark = ledgerSize(ledger);
+                    answer = get(base + query, analyst);
+                }
                 assertEquals(200, answer.statusCode(), answer.body());
                 body = JSON.readTree(answer.body());
                 assertFalse(body.get("partial").asBoolean(), body.toString());
@@ -382,6 +388,25 @@ class GatewayAggregatesIT {
             Thread.sleep(500);
         }
         throw new AssertionError("the catalog did not see " + REGIONS + " UP within 120 s, only " + up);
+    }
+
+    /**
+     * Whether the ingest has everything the test sent: every classic value in the merged cell from all three regions, and
+     * each region's rare group there too (its decision suppresses it under A4), in a complete answer. The rare devices
+     * publish last, so the classic cell alone being complete does not say their values are in.
+     */
+    private static boolean ingested(JsonNode body, int classicValues) {
+        JsonNode c = cell(body, "classic");
+        if (body.get("partial").asBoolean() || c == null || c.get("count").asLong() != classicValues || c.get("regions").size() != 3) {
+            return false;
+        }
+        for (String r : REGIONS) {
+            JsonNode d = region(body, r).path("decision");
+            if (d.path("suppressedCounts").path("A4").asInt() != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonNode cell(JsonNode body, String model) {

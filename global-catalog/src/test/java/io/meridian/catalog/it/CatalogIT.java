@@ -299,6 +299,7 @@ class CatalogIT {
     @Test
     @Order(6)
     void endToEnd_enrollmentThenBootstrap_thenTheDevicePublishes() throws Exception {
+        java.time.LocalDate firstDay = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         HttpResponse<String> group = http.send("POST", rig.uri("/v1/tenants/" + LAMPCO + "/enrollment-groups"), lampAdmin, "{\"group-id\":\"factory-za\"}");
         assertEquals(201, group.statusCode(), group.body());
         String groupSecret = new JsonObject(group.body()).getString("secret");
@@ -332,9 +333,12 @@ class CatalogIT {
         assertEquals(204, disable.statusCode(), disable.body());
         assertProblem(http.send("POST", rig.uri("/v1/bootstrap"), null, enroll.copy().put("device-id", "lamp-za-3").encode()), 401, "disabled");
 
-        // every bootstrap was logged, by pseudonym
-        List<CatalogStore.BootstrapEntry> log = rig.catalog.store().log(java.time.LocalDate.now(java.time.ZoneOffset.UTC), 1000)
-                .toCompletableFuture().get();
+        // every bootstrap was logged, by pseudonym, in the partition of its own day: read every day the test ran in (it may
+        // run across midnight UTC)
+        List<CatalogStore.BootstrapEntry> log = new ArrayList<>();
+        for (java.time.LocalDate day = firstDay; !day.isAfter(java.time.LocalDate.now(java.time.ZoneOffset.UTC)); day = day.plusDays(1)) {
+            log.addAll(rig.catalog.store().log(day, 1000).toCompletableFuture().get());
+        }
         String key = rig.keys.pseudonym(LAMPCO, "lamp-za-new");
         List<String> outcomes = log.stream().filter(e -> e.deviceKey().equals(key)).map(e -> e.method() + ":" + e.outcome()).sorted().toList();
         assertEquals(List.of("enrollment:409", "enrollment:ok", "secret:401", "secret:ok"), outcomes);

@@ -173,11 +173,14 @@ class RegionRegistryIT {
                 // the first UP pushes what was pending then
                 waitUntil(Duration.ofSeconds(30), () -> source.delivered(EU, before) == 1, "tenant " + before + " pushed on the first UP");
 
+                // stop() returns when the process has exited, which its shutdown can make take long on a loaded machine; the
+                // node stops answering its health checks at once, so the time to DOWN is measured from SIGTERM, beside it
                 long t0 = System.nanoTime();
-                node.stop();
+                CompletableFuture<Void> stopped = CompletableFuture.runAsync(node::stop);
                 waitUntil(Duration.ofSeconds(30), () -> directory.snapshot().get(EU).status() == RegionDirectory.Status.DOWN,
                         "eu-central DOWN after the node stopped");
                 Duration toDown = Duration.ofNanos(System.nanoTime() - t0);
+                stopped.get(60, TimeUnit.SECONDS);
                 RegionDirectory.Health downHealth = directory.snapshot().get(EU);
                 assertTrue(downHealth.consecutiveFailures() >= FAILURES_TO_DOWN, downHealth.toString());
                 assertTrue(downHealth.lastError().isPresent(), downHealth.toString());

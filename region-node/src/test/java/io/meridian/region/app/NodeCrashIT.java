@@ -82,7 +82,13 @@ class NodeCrashIT {
                 clients.add(mqtt);
                 new Publisher(mqtt, device, acked.get(device), running).start();
             }
+            // at least LOAD_BEFORE_KILL of load, and until more than 1,000 messages are acknowledged: a cold node on a loaded
+            // machine acknowledges slowly at first, and the kill must land in the middle of a going load
             Thread.sleep(LOAD_BEFORE_KILL.toMillis());
+            long loadDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (acked.values().stream().mapToInt(Set::size).sum() <= 1000 && System.nanoTime() < loadDeadline) {
+                Thread.sleep(200);
+            }
             ProcessHandle pid = node.process().orElseThrow().handle();
             assertTrue(pid.destroyForcibly(), "SIGKILL sent");
             pid.onExit().get(30, TimeUnit.SECONDS);

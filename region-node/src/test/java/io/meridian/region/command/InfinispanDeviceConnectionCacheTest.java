@@ -70,11 +70,18 @@ class InfinispanDeviceConnectionCacheTest {
     @Test
     void entriesWithALifespan_expire() throws Exception {
         cache.use(manager.<String, String>getCache("t"));
-        await(cache.put("short", "v", 200, TimeUnit.MILLISECONDS));
-        await(cache.putAll(Map.of("short2", "v"), 200, TimeUnit.MILLISECONDS));
+        // a lifespan long enough that a stalled machine still reads the entry before it expires, and a poll for the expiry
+        long put = System.nanoTime();
+        await(cache.put("short", "v", 2, TimeUnit.SECONDS));
+        await(cache.putAll(Map.of("short2", "v"), 2, TimeUnit.SECONDS));
         assertEquals("v", await(cache.get("short")));
-        Thread.sleep(400);
+        assertEquals("v", await(cache.get("short2")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((await(cache.get("short")) != null || await(cache.get("short2")) != null) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         assertNull(await(cache.get("short")));
         assertNull(await(cache.get("short2")));
+        assertTrue(System.nanoTime() - put >= TimeUnit.SECONDS.toNanos(2), "expired before its lifespan");
     }
 }

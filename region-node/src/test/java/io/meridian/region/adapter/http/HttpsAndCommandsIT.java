@@ -334,9 +334,10 @@ class HttpsAndCommandsIT {
 
     @Test
     void tenantOverItsDataVolume_gets429_andOtherTenantsDoNot() throws Exception {
-        // Hono's tenant resource limit: 100 bytes of message payload per 30-day period since 2020
+        // Hono's tenant resource limit: 100 bytes of message payload per 30-day period, counted from 15 days ago, so that no
+        // period boundary (which resets the usage) can fall during the test
         JsonObject limits = new JsonObject().put("data-volume", new JsonObject().put("max-bytes", 100)
-                .put("effective-since", "2020-01-01T00:00:00Z").put("period", new JsonObject().put("mode", "days").put("no-of-days", 30)));
+                .put("effective-since", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(java.time.Duration.ofDays(15)).toString()).put("period", new JsonObject().put("mode", "days").put("no-of-days", 30)));
         String tenant = newTenant(new JsonObject().put("enabled", true).put("resource-limits", limits));
         String other = newTenant(new JsonObject().put("enabled", true));
         registerDevice(tenant, "lamp-v1", passwordCredential("lamp-v1-auth"));
