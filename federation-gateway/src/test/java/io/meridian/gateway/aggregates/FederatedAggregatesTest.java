@@ -245,14 +245,25 @@ class FederatedAggregatesTest {
         assertEquals(List.of("eu-central"), ledger.read(1, 10).stream().map(e -> e.record().sourceRegion().value()).toList());
     }
 
-    @Test
-    void aRegionThatNeverAnswers_costsOneTimeout_thenItsOpenBreakerFailsFast_andTheOthersAreServed() throws Exception {
+    /** A gateway over the three regions' fixed data whose breakers open after two failed calls of two, for 60 s. */
+    private Gateway startWithQuickBreakers() throws Exception {
         Gateway gateway = start(new InMemoryTransferLedger(), null, Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2",
                 GatewayConfig.BREAKER_OPEN_FOR, "PT60S"));
         threeRegions();
+        return gateway;
+    }
+
+    /** The region's stand-in holds every request until the test ends. */
+    private void neverAnswers(String region) {
         CountDownLatch never = new CountDownLatch(1);
         open.add(0, never::countDown);
-        stubs.region("af-south", e -> never.await(60, TimeUnit.SECONDS));
+        stubs.region(region, e -> never.await(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aRegionThatNeverAnswers_costsOneTimeout_thenItsOpenBreakerFailsFast_andTheOthersAreServed() throws Exception {
+        Gateway gateway = startWithQuickBreakers();
+        neverAnswers("af-south");
 
         List<Long> millis = new ArrayList<>();
         List<JsonNode> bodies = new ArrayList<>();
@@ -276,12 +287,8 @@ class FederatedAggregatesTest {
 
     @Test
     void aBreakerOpenedByTheFanOut_alsoRefusesThatRegionsDeviceRequestsAtOnce() throws Exception {
-        Gateway gateway = start(new InMemoryTransferLedger(), null, Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2",
-                GatewayConfig.BREAKER_OPEN_FOR, "PT60S"));
-        threeRegions();
-        CountDownLatch never = new CountDownLatch(1);
-        open.add(0, never::countDown);
-        stubs.region("us-east", e -> never.await(60, TimeUnit.SECONDS));
+        Gateway gateway = startWithQuickBreakers();
+        neverAnswers("us-east");
         stubs.region("catalog", e -> StubRegions.send(e, 200, "application/json",
                 ("{\"device-id\": \"lamp-1\", \"tenant\": \"" + TENANT + "\", \"region\": \"us-east\", \"state\": \"ACTIVE\"}")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)));

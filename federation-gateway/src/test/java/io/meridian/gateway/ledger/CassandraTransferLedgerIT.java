@@ -89,6 +89,26 @@ class CassandraTransferLedgerIT {
         return new LedgerVerification(true, n, n, Optional.empty(), List.of(new LedgerVerification.Chain(chain, true, n, n, Optional.empty())));
     }
 
+    /** {@code n} appends of records 0 to n-1 from 8 threads at once; the entries each append returned, in submission order. */
+    private static List<LedgerEntry> appendConcurrently(TransferLedger ledger, int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<LedgerEntry>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                futures.add(pool.submit(() -> ledger.append(record(k))));
+            }
+            List<LedgerEntry> entries = new ArrayList<>();
+            for (Future<LedgerEntry> f : futures) {
+                entries.add(f.get(120, TimeUnit.SECONDS));
+            }
+            return entries;
+        } finally {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
     private static void appendSequentially(TransferLedger ledger, int n) {
         for (int i = 0; i < n; i++) {
             ledger.append(record(i));
@@ -99,24 +119,9 @@ class CassandraTransferLedgerIT {
     void concurrentAppends_from8Threads_numberOneToNWithoutGaps_andVerifyIntact() throws Exception {
         CassandraTransferLedger ledger = ledger("gw_ledger_concurrent", 37);
         int n = 160;
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Future<LedgerEntry>> appended = new ArrayList<>();
         long started = System.nanoTime();
-        try {
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                appended.add(pool.submit(() -> ledger.append(record(k))));
-            }
-            List<Long> sequences = new ArrayList<>();
-            for (Future<LedgerEntry> f : appended) {
-                sequences.add(f.get(120, TimeUnit.SECONDS).sequence());
-            }
-            sequences.sort(Long::compare);
-            assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), sequences);
-        } finally {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        }
+        List<LedgerEntry> appended = appendConcurrently(ledger, n);
+        assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), appended.stream().map(LedgerEntry::sequence).sorted().toList());
         System.out.printf("%d appends from 8 threads took %d ms%n", n, (System.nanoTime() - started) / 1_000_000);
         // what was read back is what each append returned (the time truncated to what Cassandra stores)
         List<LedgerEntry> all = new ArrayList<>();
@@ -124,8 +129,7 @@ class CassandraTransferLedgerIT {
             all.addAll(ledger.read(from, 100));
         }
         assertEquals(n, all.size());
-        for (Future<LedgerEntry> f : appended) {
-            LedgerEntry e = f.get();
+        for (LedgerEntry e : appended) {
             assertEquals(CHAIN1, e.chain());
             assertEquals(e, all.get((int) e.sequence() - 1));
         }
@@ -325,41 +329,27 @@ class CassandraTransferLedgerIT {
     void concurrentAppends_underALimit_fillChainsToTheLimitAtMost_andEveryClosedChainKeepsItsHead() throws Exception {
         CassandraTransferLedger ledger = limited("gw_ledger_limit_concurrent", 7);
         int n = 60;
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Future<LedgerEntry>> futures = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                futures.add(pool.submit(() -> ledger.append(record(k))));
-            }
-            List<LedgerEntry> entries = new ArrayList<>();
-            for (Future<LedgerEntry> f : futures) {
-                entries.add(f.get(120, TimeUnit.SECONDS));
-            }
-            Map<String, List<Long>> byChain = new TreeMap<>();
-            entries.forEach(e -> byChain.computeIfAbsent(e.chain(), c -> new ArrayList<>()).add(e.sequence()));
-            byChain.values().forEach(q -> q.sort(Long::compare));
-            for (Map.Entry<String, List<Long>> c : byChain.entrySet()) {
-                assertTrue(c.getValue().size() <= 7, c.toString());
-                assertEquals(LongStream.rangeClosed(1, c.getValue().size()).boxed().toList(), c.getValue(), c.getKey());
-            }
-            // every chain but the last was closed, at its last entry
-            Map<String, String> kept = keptHeads("gw_ledger_limit_concurrent");
-            List<String> names = ledger.chains();
-            assertEquals(Set.copyOf(names.subList(0, names.size() - 1)), kept.keySet(), kept.toString());
-            for (String chain : kept.keySet()) {
-                LedgerEntry last = entries.stream().filter(e -> e.chain().equals(chain)).max(Comparator.comparingLong(LedgerEntry::sequence))
-                        .orElseThrow();
-                assertEquals(last.sequence() + ":" + last.hash(), kept.get(chain));
-            }
-            LedgerVerification v = ledger.verify();
-            assertTrue(v.intact(), v::toString);
-            assertEquals(n, v.entriesChecked());
-            assertEquals(n, ledger.read(1, 1000).size());
-        } finally {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        List<LedgerEntry> entries = appendConcurrently(ledger, n);
+        Map<String, List<Long>> byChain = new TreeMap<>();
+        entries.forEach(e -> byChain.computeIfAbsent(e.chain(), c -> new ArrayList<>()).add(e.sequence()));
+        byChain.values().forEach(q -> q.sort(Long::compare));
+        for (Map.Entry<String, List<Long>> c : byChain.entrySet()) {
+            assertTrue(c.getValue().size() <= 7, c.toString());
+            assertEquals(LongStream.rangeClosed(1, c.getValue().size()).boxed().toList(), c.getValue(), c.getKey());
         }
+        // every chain but the last was closed, at its last entry
+        Map<String, String> kept = keptHeads("gw_ledger_limit_concurrent");
+        List<String> names = ledger.chains();
+        assertEquals(Set.copyOf(names.subList(0, names.size() - 1)), kept.keySet(), kept.toString());
+        for (String chain : kept.keySet()) {
+            LedgerEntry last = entries.stream().filter(e -> e.chain().equals(chain)).max(Comparator.comparingLong(LedgerEntry::sequence))
+                    .orElseThrow();
+            assertEquals(last.sequence() + ":" + last.hash(), kept.get(chain));
+        }
+        LedgerVerification v = ledger.verify();
+        assertTrue(v.intact(), v::toString);
+        assertEquals(n, v.entriesChecked());
+        assertEquals(n, ledger.read(1, 1000).size());
     }
 
     @Test

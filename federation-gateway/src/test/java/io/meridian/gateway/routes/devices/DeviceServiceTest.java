@@ -323,9 +323,7 @@ class DeviceServiceTest {
 
     @Test
     void aRegionThatKeepsFailing_opensItsBreaker_andIsThenRefusedAtOnce_withoutBeingCalled() throws Exception {
-        DeviceService guarded = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
-                "http://127.0.0.1:" + stub.getAddress().getPort(),
-                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        DeviceService guarded = guardedService();
         assignedTo("lamp-9", "us-east");
         answers.put("GET /us/v1/tenants/t1/devices/lamp-9/state", Canned.json(500, "{}"));
         for (int i = 0; i < 2; i++) {
@@ -354,6 +352,13 @@ class DeviceServiceTest {
                 afSouth(list).get("reason").asText(), list.toString());
     }
 
+    /** A service whose region calls go through fresh breakers that open after two failed calls of two, for 60 s. */
+    private static DeviceService guardedService() {
+        String base = "http://127.0.0.1:" + stub.getAddress().getPort();
+        return service(base + "/catalog/v1", base,
+                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+    }
+
     private static JsonNode afSouth(JsonNode list) {
         for (JsonNode r : list.get("otherRegions")) {
             if (r.get("region").asText().equals("af-south")) {
@@ -365,9 +370,7 @@ class DeviceServiceTest {
 
     @Test
     void answersThatAreNotTheRegionsFailure_neverOpenItsBreaker() throws Exception {
-        DeviceService guarded = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
-                "http://127.0.0.1:" + stub.getAddress().getPort(),
-                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        DeviceService guarded = guardedService();
         // a refusal (451) and a missing device (404) are the region working
         assignedTo("lamp-1", "eu-central");
         answers.put("GET /eu/v1/tenants/t1/devices/lamp-1/telemetry", Canned.json(451, "{\"status\": 451}"));
@@ -385,9 +388,7 @@ class DeviceServiceTest {
         assertEquals(4, callsTo("POST /us/v1/tenants/t1/devices/lamp-2/commands"));
         // the gateway without a token of its own never reached the region: not the region's failure either
         answers.put("POST /token", Canned.json(401, "{\"error\": \"unauthorized_client\"}"));
-        DeviceService tokenless = service("http://127.0.0.1:" + stub.getAddress().getPort() + "/catalog/v1",
-                "http://127.0.0.1:" + stub.getAddress().getPort(),
-                Map.of(GatewayConfig.BREAKER_CALLS, "2", GatewayConfig.BREAKER_MINIMUM_CALLS, "2", GatewayConfig.BREAKER_OPEN_FOR, "PT60S"), true);
+        DeviceService tokenless = guardedService();
         for (int i = 0; i < 3; i++) {
             GatewayProblem p = assertThrows(GatewayProblem.class, () -> tokenless.raw(TENANT, "lamp-2", DeviceService.Raw.STATE, null, "/x"));
             assertTrue(p.detail().contains("cannot get its own token"), p.detail());
