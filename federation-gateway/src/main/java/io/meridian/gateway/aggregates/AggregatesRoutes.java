@@ -127,7 +127,7 @@ public final class AggregatesRoutes extends RouteBuilder {
     }
 
     /** One region call, inside the breaker: a 5xx or no answer throws, so that it counts as the region's failure. */
-    private void call(Exchange exchange, RegionId region) throws InterruptedException {
+    private void call(Exchange exchange, RegionId region) throws InterruptedException, IOException {
         String path = exchange.getMessage().getBody(String.class);
         String name = "region " + region.value();
         try (GatewayTracing.RegionCallSpan span = tracing.regionCall(exchange, region, OPERATION)) {
@@ -135,10 +135,10 @@ public final class AggregatesRoutes extends RouteBuilder {
             try {
                 r = client.call(region, "GET", path, Optional.empty());
             } catch (ClientToken.TokenException e) {
-                // our own token is missing: not the region's fault, so not counted against its breaker
+                // our own token is missing: not the region's fault; the breaker ignores this exception (neither a failure
+                // nor a success), and the fallback names it
                 span.failed("no gateway token");
-                exchange.getMessage().setBody(RegionReply.failed(region, "the gateway could not get its own token from Keycloak to ask " + name));
-                return;
+                throw e;
             } catch (HttpTimeoutException e) {
                 span.failed("timeout");
                 throw new RegionFailure(name + " did not answer within " + config.regionTimeout().toMillis() + " ms", e);
@@ -161,6 +161,8 @@ public final class AggregatesRoutes extends RouteBuilder {
         String reason;
         if (failure instanceof RegionFailure f) {
             reason = f.getMessage();
+        } else if (failure instanceof ClientToken.TokenException) {
+            reason = "the gateway could not get its own token from Keycloak to ask " + name;
         } else if (failure != null) {
             reason = name + " failed (" + failure.getClass().getSimpleName() + ")";
         } else {

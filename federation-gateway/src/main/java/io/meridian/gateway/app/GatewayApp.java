@@ -63,7 +63,8 @@ public final class GatewayApp {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
-            // after the routes stopped, so that no request is still writing to the ledger
+            // after the routes stopped, so that no request is still writing to the ledger: its chain keeps its head
+            ledger.close();
             session.close();
             stopped.countDown();
         }, "gateway-shutdown"));

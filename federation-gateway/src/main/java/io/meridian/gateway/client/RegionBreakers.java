@@ -6,12 +6,14 @@ import io.meridian.gateway.app.GatewayConfig;
 import io.meridian.policy.model.RegionId;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.apache.camel.spi.Registry;
 
@@ -23,10 +25,12 @@ import org.apache.camel.spi.Registry;
  * timeout per request on a region already known to be down, and no pile of such waits ties up the worker threads the
  * other regions' requests need.
  *
- * <p>What counts against a region: no answer within the limit, no connection, and a 5xx (except where the caller says a
- * 5xx is not the region's: a command's 503 and 504 are the device's). Any other status is an answer (a 404 or 451 is the
- * region working). A call that never reached the region because the gateway had no token of its own
- * does not count either way.
+ * <p>What counts against a region: no answer within the limit, no connection, and a 5xx ({@link #SERVER_ERROR}; for a
+ * command {@link #COMMAND_FAILURE}, since its 503 and 504 are the device's outcome). Any other status is an answer (a 404
+ * or 451 is the region working). A call that never reached the region because the gateway had no token of its own
+ * ({@link ClientToken.TokenException}) does not count either way, in the fan-out's EIP too (the breakers ignore that
+ * exception). Slow answers do not count: the time limits already turn a region that is too slow into failures, and a
+ * request-response command waits for its device on purpose.
  */
 public final class RegionBreakers {
 
@@ -52,6 +56,11 @@ public final class RegionBreakers {
         }
     }
 
+    /** A region's failure among its answers: any 5xx. */
+    public static final IntPredicate SERVER_ERROR = status -> status >= 500;
+    /** A region's failure among its answers to a command: a 5xx other than 503 (device not connected) and 504 (no response). */
+    public static final IntPredicate COMMAND_FAILURE = status -> status >= 500 && status != 503 && status != 504;
+
     private final GatewayConfig.Breaker settings;
     private final Map<RegionId, CircuitBreaker> breakers = new LinkedHashMap<>();
 
@@ -60,10 +69,24 @@ public final class RegionBreakers {
         this.settings = config.breaker();
         CircuitBreakerConfig c = CircuitBreakerConfig.custom().slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(settings.calls()).minimumNumberOfCalls(settings.minimumCalls())
-                .failureRateThreshold(settings.failureRate()).waitDurationInOpenState(settings.openFor()).build();
+                .failureRateThreshold(settings.failureRate()).waitDurationInOpenState(settings.openFor())
+                // resilience4j counts calls over 60 s as slow by default, and a request-response command may wait that long
+                .slowCallRateThreshold(100).slowCallDurationThreshold(Duration.ofDays(1))
+                // by cause: Camel's EIP wraps a checked exception in a RuntimeCamelException before resilience4j sees it
+                .ignoreException(RegionBreakers::isMissingToken).build();
         for (GatewayConfig.RegionLinks r : config.regions()) {
             breakers.put(r.id(), CircuitBreaker.of("region-" + r.id().value(), c));
         }
+    }
+
+    /** Whether the gateway's own token was missing, anywhere in the cause chain: the region was never asked. */
+    static boolean isMissingToken(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ClientToken.TokenException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The name under which {@link #bind} registers a region's breaker, for the EIP's {@code circuitBreaker(ref)}. */
@@ -85,10 +108,16 @@ public final class RegionBreakers {
         return b;
     }
 
-    /** The message of a call refused by an open breaker. */
+    /**
+     * The message of a call refused by the region's breaker: open, or half-open with its few trial calls all under way.
+     */
     public String openMessage(RegionId region) {
+        if (of(region).getState() == CircuitBreaker.State.HALF_OPEN) {
+            return "region " + region.value() + " is skipped: its circuit breaker lets only a few trial calls through after repeated"
+                    + " failures, and they are under way";
+        }
         return "region " + region.value() + " is skipped: its circuit breaker is open after repeated failures (it is tried again after "
-                + settings.openFor().toSeconds() + " s)";
+                + retryAfterSeconds() + " s)";
     }
 
     /** How long an open breaker refuses calls, in whole seconds (at least 1), for a {@code Retry-After}. */
@@ -100,10 +129,10 @@ public final class RegionBreakers {
      * Makes the call when the region's breaker lets it through, and records its outcome. An open breaker completes the
      * result at once, exceptionally with {@link Open}.
      *
-     * @param serverErrorsAreFailures whether a 5xx answer counts against the region (false where a 5xx reports something
-     *                                else, such as a command's device)
+     * @param failureStatus which answers count against the region ({@link #SERVER_ERROR}, or {@link #COMMAND_FAILURE})
+     * @param call          the call; its result must complete (the caller's time limits see to that)
      */
-    public CompletableFuture<HttpResponse<byte[]>> call(RegionId region, boolean serverErrorsAreFailures,
+    public CompletableFuture<HttpResponse<byte[]>> call(RegionId region, IntPredicate failureStatus,
             Supplier<CompletableFuture<HttpResponse<byte[]>>> call) {
         CircuitBreaker b = of(region);
         if (!b.tryAcquirePermission()) {
@@ -120,12 +149,12 @@ public final class RegionBreakers {
         return f.whenComplete((r, failure) -> {
             long took = System.nanoTime() - started;
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof ClientToken.TokenException || cause instanceof InterruptedException) {
+            if (isMissingToken(cause) || cause instanceof InterruptedException) {
                 // the region was never asked
                 b.releasePermission();
             } else if (cause != null) {
                 b.onError(took, TimeUnit.NANOSECONDS, cause);
-            } else if (serverErrorsAreFailures && r.statusCode() >= 500) {
+            } else if (failureStatus.test(r.statusCode())) {
                 b.onError(took, TimeUnit.NANOSECONDS, new ServerError(r.statusCode()));
             } else {
                 b.onSuccess(took, TimeUnit.NANOSECONDS);

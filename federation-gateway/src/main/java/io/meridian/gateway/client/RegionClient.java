@@ -14,6 +14,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.net.http.HttpTimeoutException;
 
 /**
  * Calls a region's data API as this gateway: the gateway's own client token (whose {@code region} claim tells the region
@@ -75,24 +78,25 @@ public final class RegionClient {
      * @param body JSON to send (POST/PUT), or empty
      */
     public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body) {
-        return send(region, method, path, body, config.regionTimeout(), true);
+        return send(region, method, path, body, config.regionTimeout(), RegionBreakers.SERVER_ERROR);
     }
 
     /**
-     * As {@link #send(RegionId, String, String, Optional)} with a longer limit than {@code regionTimeout}, for a call that
-     * waits on purpose (a request-response command waits for the device). Its 5xx answers are the device's outcome (503
-     * not connected, 504 no response), so they do not count against the region's breaker; no answer at all does.
+     * As {@link #send(RegionId, String, String, Optional)} with a longer limit than {@code regionTimeout}, for a command,
+     * which waits on purpose (a request-response command waits for the device). Its 503 (not connected) and 504 (no
+     * response) are the device's outcome, so they do not count against the region's breaker; another 5xx or no answer at
+     * all does.
      */
-    public CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body, Duration timeout) {
-        return send(region, method, path, body, timeout, false);
+    public CompletableFuture<HttpResponse<byte[]>> sendCommand(RegionId region, String path, byte[] body, Duration timeout) {
+        return send(region, "POST", path, Optional.of(body), timeout, RegionBreakers.COMMAND_FAILURE);
     }
 
     private CompletableFuture<HttpResponse<byte[]>> send(RegionId region, String method, String path, Optional<byte[]> body, Duration timeout,
-            boolean serverErrorsAreFailures) {
+            java.util.function.IntPredicate failureStatus) {
         Objects.requireNonNull(timeout, "timeout must not be null");
         URI target = uri(region, path);
         if (breakers.isPresent()) {
-            return breakers.get().call(region, serverErrorsAreFailures, () -> sendNow(target, method, body, timeout));
+            return breakers.get().call(region, failureStatus, () -> sendNow(target, method, body, timeout));
         }
         return sendNow(target, method, body, timeout);
     }
@@ -115,14 +119,29 @@ public final class RegionClient {
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
-        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
-            if (r.statusCode() == 401) {
-                // the region refused our token (rotated keys, revoked client): fetch a new one next time
-                token.reject(bearer);
-            }
-            return r;
-        });
+        // the request's timeout ends with the response headers: a region that sends them and then stalls on the body would
+        // leave the call open for ever (and a breaker's permission with it), so the whole answer gets a limit too
+        Duration whole = timeout.plus(BODY_SLACK);
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).orTimeout(whole.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((r, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                        if (cause instanceof TimeoutException) {
+                            throw new CompletionException(new HttpTimeoutException("no whole answer from " + target.getHost() + ":"
+                                    + target.getPort() + " within " + whole.toMillis() + " ms"));
+                        }
+                        throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+                    }
+                    if (r.statusCode() == 401) {
+                        // the region refused our token (rotated keys, revoked client): fetch a new one next time
+                        token.reject(bearer);
+                    }
+                    return r;
+                });
     }
+
+    /** How much longer than the request's timeout the whole answer, body included, may take. */
+    static final Duration BODY_SLACK = Duration.ofSeconds(2);
 
     /** {@link #send} and wait, for routes (which run on worker threads). The timeout is the request's own. */
     public HttpResponse<byte[]> call(RegionId region, String method, String path, Optional<byte[]> body)

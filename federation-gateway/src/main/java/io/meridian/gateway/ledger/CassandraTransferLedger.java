@@ -9,7 +9,6 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
-import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.meridian.policy.model.Jurisdiction;
 import io.meridian.policy.model.RegionId;
@@ -63,8 +62,10 @@ import org.slf4j.LoggerFactory;
  * chain's head in its row of {@code transfer_ledger_chains} ({@code closed_sequence}, {@code closed_hash}, plain
  * writes: only the chain's writer writes them), so {@link #verify()} also finds what a chain alone cannot show: a
  * deleted tail, or a deleted partition, of a closed chain ({@code TRUNCATED}), an entry added after the close, or a
- * last entry replaced. A chain given up after a failed write, and the chain being written, have no kept head. A
- * caller's records are never split, so a chain is longer than the limit only when one {@link #appendAll} is.
+ * last entry replaced. A full chain is closed at once, and {@link #close()} (the gateway's stop) closes the chain being
+ * written. A chain given up after a failed write, the chain being written, and one whose instance died without
+ * stopping have no kept head. A caller's records are never split, so a chain is longer than the limit only when one
+ * {@link #appendAll} is.
  *
  * <p><b>Order.</b> The ledger's stable order is: the single-chain partition {@code L} when it holds entries, then chains
  * {@code L.1}, {@code L.2}, ... by number, each in sequence order. {@link #read} counts positions in that order from the
@@ -120,6 +121,8 @@ public final class CassandraTransferLedger implements TransferLedger {
     /** This instance's chain and its head; only the committer (holding {@link #commitLock}) touches them. */
     private String chain;
     private int chainNumber;
+    /** Set by {@link #close()}: no more appends. */
+    private volatile boolean shutDown;
     private long headSequence;
     private String headHash;
 
@@ -215,7 +218,7 @@ public final class CassandraTransferLedger implements TransferLedger {
 
     /**
      * Adds the closing columns to a chains table made before chains had a length limit. Two gateways starting at once may
-     * both try: the one that finds the column already added is fine.
+     * both try: {@code ADD IF NOT EXISTS} (Cassandra 4.1 and later) makes the second a no-op.
      */
     private static void addClosingColumns(CqlSession session, String keyspace) {
         Map<String, String> columns = Map.of("closed_sequence", "bigint", "closed_hash", "text", "closed_at", "timestamp");
@@ -226,14 +229,8 @@ public final class CassandraTransferLedger implements TransferLedger {
             if (present.contains(c.getKey())) {
                 continue;
             }
-            try {
-                schema(session, "ALTER TABLE " + keyspace + ".transfer_ledger_chains ADD " + c.getKey() + " " + c.getValue());
-            } catch (InvalidQueryException e) {
-                // another instance added it between the look and the change
-                if (!String.valueOf(e.getMessage()).contains("already exist")) {
-                    throw e;
-                }
-            }
+            // IF NOT EXISTS: another instance may add it between the look and the change
+            schema(session, "ALTER TABLE " + keyspace + ".transfer_ledger_chains ADD IF NOT EXISTS " + c.getKey() + " " + c.getValue());
         }
     }
 
@@ -268,6 +265,9 @@ public final class CassandraTransferLedger implements TransferLedger {
     @Override
     public List<LedgerEntry> appendAll(List<TransferRecord> records) {
         Objects.requireNonNull(records, "records must not be null");
+        if (shutDown) {
+            throw new IllegalStateException("transfer ledger " + ledger + " was closed; nothing more is appended");
+        }
         if (records.isEmpty() || records.size() > MAX_BATCH) {
             throw new IllegalArgumentException("append 1-" + MAX_BATCH + " records at a time, was " + records.size());
         }
@@ -334,6 +334,23 @@ public final class CassandraTransferLedger implements TransferLedger {
                 batch.forEach(x -> x.failure = e);
             } finally {
                 batch.forEach(x -> x.done = true);
+            }
+            // a full chain is closed at once, so that its head is kept even when nothing is appended after it
+            if (chain != null && headSequence >= chainLimit) {
+                closeChain();
+            }
+        }
+    }
+
+    /**
+     * Closes this instance's chain, keeping its head, so that a chain left behind by a stop is checked like a full one;
+     * later appends are refused. Called when the gateway stops, after its routes did. Blocking.
+     */
+    public void close() {
+        synchronized (commitLock) {
+            shutDown = true;
+            if (chain != null && headSequence > 0) {
+                closeChain();
             }
         }
     }
@@ -461,11 +478,13 @@ public final class CassandraTransferLedger implements TransferLedger {
      */
     private List<ChainRow> chainRows() {
         List<ChainRow> chains = new ArrayList<>();
-        if (session.execute(selectHead.bind(ledger)).one() != null) {
+        // at the consistency the entries and kept heads are written with, so that a lagging replica cannot look like a
+        // truncated chain (one replica today; this holds with more)
+        if (session.execute(selectHead.bind(ledger).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM)).one() != null) {
             chains.add(new ChainRow(ledger, 0, null));
         }
         List<Row> rows = new ArrayList<>();
-        session.execute(selectChains.bind(ledger)).forEach(rows::add);
+        session.execute(selectChains.bind(ledger).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM)).forEach(rows::add);
         rows.sort(java.util.Comparator.comparingInt(r -> r.getInt("chain")));
         for (Row r : rows) {
             String closedHash = r.getString("closed_hash");
@@ -534,7 +553,7 @@ public final class CassandraTransferLedger implements TransferLedger {
         long next = 1;
         while (walk.intact()) {
             List<Row> page = new ArrayList<>(verifyPage);
-            session.execute(selectFrom.bind(c, next, verifyPage)).forEach(page::add);
+            session.execute(selectFrom.bind(c, next, verifyPage).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM)).forEach(page::add);
             for (Row row : page) {
                 long sequence = row.getLong("sequence");
                 try {

@@ -44,6 +44,9 @@ final class ChainWalk {
             return;
         }
         checked++;
+        if (pastClose(e.sequence())) {
+            return;
+        }
         if (e.sequence() != expected) {
             fail(expected, "SEQUENCE_GAP", "entry " + expected + " is missing: the entry after " + (expected - 1) + " is " + e.sequence());
             return;
@@ -75,11 +78,37 @@ final class ChainWalk {
             return;
         }
         checked++;
+        if (pastClose(sequence)) {
+            return;
+        }
         if (sequence != expected) {
             fail(expected, "SEQUENCE_GAP", "entry " + expected + " is missing: the entry after " + (expected - 1) + " is " + sequence);
             return;
         }
         fail(sequence, "UNREADABLE", "entry " + sequence + " cannot be read as a ledger entry: " + why);
+    }
+
+    /**
+     * Whether a row at {@code sequence} lies past a kept head, and so is a break: when everything up to the head was
+     * read, the head itself is checked first (a replaced last entry is the first break), then the row is one that should
+     * not exist. Rows missing before the head are left to the gap check.
+     */
+    private boolean pastClose(long sequence) {
+        if (closedHash == null || sequence <= closedSequence || expected <= closedSequence) {
+            return false;
+        }
+        if (!previousHash.equals(closedHash)) {
+            closingMismatch();
+        } else {
+            fail(sequence, "ENTRY_AFTER_CLOSE", "entry " + sequence + " follows entry " + closedSequence + ", at which the chain was closed");
+        }
+        return true;
+    }
+
+    private void closingMismatch() {
+        fail(closedSequence, "CLOSING_HASH_MISMATCH", "entry " + closedSequence + " hashes to " + previousHash
+                + " but the chain was closed at hash " + closedHash + " (the entry was replaced)");
+        lastGood = closedSequence - 1;
     }
 
     /** The chain was closed by its writer with this head: the entries must end at {@code sequence} with {@code hash}. */
@@ -99,14 +128,8 @@ final class ChainWalk {
                         : "entries " + (lastGood + 1) + "-" + closedSequence + " are";
                 fail(lastGood + 1, "TRUNCATED", missing + " missing: the chain was closed at entry " + closedSequence + " but its entries end at "
                         + lastGood);
-            } else if (lastGood > closedSequence) {
-                fail(closedSequence + 1, "ENTRY_AFTER_CLOSE", "entry " + (closedSequence + 1) + " follows entry " + closedSequence
-                        + ", at which the chain was closed");
-                lastGood = closedSequence;
             } else if (!previousHash.equals(closedHash)) {
-                fail(closedSequence, "CLOSING_HASH_MISMATCH", "entry " + closedSequence + " hashes to " + previousHash
-                        + " but the chain was closed at hash " + closedHash + " (the entry was replaced)");
-                lastGood = closedSequence - 1;
+                closingMismatch();
             }
         }
         return new LedgerVerification.Chain(chain, firstBreak == null, checked, lastGood, Optional.ofNullable(firstBreak));

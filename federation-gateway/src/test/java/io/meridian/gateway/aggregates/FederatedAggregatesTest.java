@@ -307,6 +307,23 @@ class FederatedAggregatesTest {
     }
 
     @Test
+    void withoutItsOwnToken_theGatewayNamesThat_forEveryRegion_andNoBreakerCountsIt() throws Exception {
+        Gateway gateway = startWithQuickBreakers();
+        stubs.refuseTokens = true;
+        for (int i = 0; i < 3; i++) {
+            JsonNode b = ok(get(gateway, "/v1/tenants/" + TENANT + "/aggregates?" + QUERY));
+            assertEquals(List.of("af-south", "eu-central", "us-east"), sorted(b.get("unavailableRegions")), b.toString());
+            for (String r : List.of("af-south", "eu-central", "us-east")) {
+                assertEquals("the gateway could not get its own token from Keycloak to ask region " + r, region(b, r).get("reason").asText());
+            }
+        }
+        // three "failures" of two-call breakers would have opened them all: the token was the gateway's problem, not theirs
+        stubs.refuseTokens = false;
+        JsonNode served = ok(get(gateway, "/v1/tenants/" + TENANT + "/aggregates?" + QUERY));
+        assertFalse(served.get("partial").asBoolean(), served.toString());
+    }
+
+    @Test
     void regionErrors_mapToClearAnswers() throws Exception {
         Gateway gateway = start(new InMemoryTransferLedger(), null, Map.of());
         threeRegions();

@@ -42,12 +42,19 @@ final class StubRegions implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Map<String, Behaviour> regions = new ConcurrentHashMap<>();
     final List<Received> received = new CopyOnWriteArrayList<>();
+    /** Whether the token endpoint refuses the gateway's client (401), as a Keycloak that lost the client would. */
+    volatile boolean refuseTokens;
 
     StubRegions() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(threads);
-        server.createContext("/realms/meridian/protocol/openid-connect/token", e -> send(e, 200, "application/json",
-                "{\"access_token\":\"gateway-token\",\"expires_in\":300}".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/realms/meridian/protocol/openid-connect/token", e -> {
+            if (refuseTokens) {
+                send(e, 401, "application/json", "{\"error\":\"unauthorized_client\"}".getBytes(StandardCharsets.UTF_8));
+            } else {
+                send(e, 200, "application/json", "{\"access_token\":\"gateway-token\",\"expires_in\":300}".getBytes(StandardCharsets.UTF_8));
+            }
+        });
         server.createContext("/", e -> {
             String path = e.getRequestURI().getRawPath();
             String region = path.split("/")[1];

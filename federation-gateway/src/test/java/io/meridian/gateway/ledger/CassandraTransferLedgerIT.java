@@ -337,10 +337,15 @@ class CassandraTransferLedgerIT {
             assertTrue(c.getValue().size() <= 7, c.toString());
             assertEquals(LongStream.rangeClosed(1, c.getValue().size()).boxed().toList(), c.getValue(), c.getKey());
         }
-        // every chain but the last was closed, at its last entry
+        // every chain but the last was closed, at its last entry, and the last too when it is full
         Map<String, String> kept = keptHeads("gw_ledger_limit_concurrent");
         List<String> names = ledger.chains();
-        assertEquals(Set.copyOf(names.subList(0, names.size() - 1)), kept.keySet(), kept.toString());
+        String lastChain = names.get(names.size() - 1);
+        Set<String> closed = new java.util.HashSet<>(names.subList(0, names.size() - 1));
+        if (byChain.get(lastChain).size() == 7) {
+            closed.add(lastChain);
+        }
+        assertEquals(closed, kept.keySet(), kept.toString());
         for (String chain : kept.keySet()) {
             LedgerEntry last = entries.stream().filter(e -> e.chain().equals(chain)).max(Comparator.comparingLong(LedgerEntry::sequence))
                     .orElseThrow();
@@ -350,6 +355,27 @@ class CassandraTransferLedgerIT {
         assertTrue(v.intact(), v::toString);
         assertEquals(n, v.entriesChecked());
         assertEquals(n, ledger.read(1, 1000).size());
+    }
+
+    @Test
+    void aFullChainIsClosedAtOnce_andClosingTheLedgerKeepsTheHeadOfItsChain_andRefusesMoreAppends() {
+        CassandraTransferLedger ledger = limited("gw_ledger_close", 3);
+        List<LedgerEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            entries.add(ledger.append(record(i)));
+        }
+        // chain 1 filled with its third entry and was closed then, before anything came after it
+        assertEquals(Map.of(LEDGER + ".1", "3:" + entries.get(2).hash()), keptHeads("gw_ledger_close"));
+        ledger.close();
+        assertEquals(Map.of(LEDGER + ".1", "3:" + entries.get(2).hash(), LEDGER + ".2", "2:" + entries.get(4).hash()),
+                keptHeads("gw_ledger_close"));
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ledger.append(record(5)));
+        assertEquals("transfer ledger " + LEDGER + " was closed; nothing more is appended", refused.getMessage());
+        // a deleted tail of the chain the stop closed is now found
+        session.execute("DELETE FROM gw_ledger_close.transfer_ledger WHERE ledger = ? AND sequence = 2", LEDGER + ".2");
+        LedgerVerification v = limited("gw_ledger_close", 3).verify();
+        assertEquals(new LedgerVerification.Break(LEDGER + ".2", 2, "TRUNCATED",
+                "entry 2 is missing: the chain was closed at entry 2 but its entries end at 1"), v.firstBreak().orElseThrow());
     }
 
     @Test

@@ -143,6 +143,25 @@ class ChainWalkTest {
         assertEquals(5, mismatch.firstBreak().orElseThrow().sequence());
         assertEquals(4, mismatch.lastGood());
 
+        // the head replaced and an entry chained on after it: the replaced head is the first break, not the entry after it
+        List<LedgerEntry> replacedThenMore = new ArrayList<>(replaced);
+        String forgedHead = replaced.get(4).hash();
+        TransferRecord more = CassandraTransferLedgerIT.record(100);
+        replacedThenMore.add(new LedgerEntry(CHAIN, 6, more, forgedHead, LedgerEncoding.hash(V, CHAIN, 6, more, forgedHead)));
+        LedgerVerification.Chain headFirst = walkClosed(replacedThenMore, 5, head);
+        assertEquals("CLOSING_HASH_MISMATCH", headFirst.firstBreak().orElseThrow().kind());
+        assertEquals(5, headFirst.firstBreak().orElseThrow().sequence());
+        assertEquals(4, headFirst.lastGood());
+        // a row past the close is an entry after the close whatever it holds: not a gap before it, nor a bad hash
+        List<LedgerEntry> skipping = new ArrayList<>(five);
+        skipping.add(chain(7).get(6));
+        assertEquals(new LedgerVerification.Break(CHAIN, 7, "ENTRY_AFTER_CLOSE", "entry 7 follows entry 5, at which the chain was closed"),
+                walkClosed(skipping, 5, head).firstBreak().orElseThrow());
+        List<LedgerEntry> badHash = new ArrayList<>(five);
+        LedgerEntry sixth = chain(6).get(5);
+        badHash.add(new LedgerEntry(CHAIN, 6, sixth.record(), sixth.previousHash(), "0".repeat(64)));
+        assertEquals("ENTRY_AFTER_CLOSE", walkClosed(badHash, 5, head).firstBreak().orElseThrow().kind());
+
         // a break inside the chain is reported as it was, not as a truncation
         List<LedgerEntry> gap = new ArrayList<>(five);
         gap.remove(1);

@@ -330,8 +330,8 @@ final class DeviceService {
         try {
             r = traced(a.region(), "POST /tenants/{tenant}/devices/{device}/commands", () -> {
                 try {
-                    return regions.send(a.region(), "POST", devicePath(tenant, device) + "/commands",
-                            Optional.of(body.getBytes(StandardCharsets.UTF_8)), limit).join();
+                    return regions.sendCommand(a.region(), devicePath(tenant, device) + "/commands", body.getBytes(StandardCharsets.UTF_8),
+                            limit).join();
                 } catch (java.util.concurrent.CompletionException e) {
                     if (e.getCause() instanceof IOException io) {
                         throw io;
