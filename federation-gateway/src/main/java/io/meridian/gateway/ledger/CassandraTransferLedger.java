@@ -310,7 +310,7 @@ public final class CassandraTransferLedger implements TransferLedger {
         while (!queue.isEmpty()) {
             // the chain is closed when the next caller's records would take it past its limit
             if (chain != null && headSequence > 0 && headSequence + queue.peek().records.size() > chainLimit) {
-                closeChain();
+                closeChain("the next records would pass its limit of " + chainLimit);
             }
             long room = chain == null ? chainLimit : chainLimit - headSequence;
             long cap = Math.min(MAX_BATCH, room);
@@ -337,7 +337,7 @@ public final class CassandraTransferLedger implements TransferLedger {
             }
             // a full chain is closed at once, so that its head is kept even when nothing is appended after it
             if (chain != null && headSequence >= chainLimit) {
-                closeChain();
+                closeChain("it reached its limit of " + chainLimit);
             }
         }
     }
@@ -350,7 +350,7 @@ public final class CassandraTransferLedger implements TransferLedger {
         synchronized (commitLock) {
             shutDown = true;
             if (chain != null && headSequence > 0) {
-                closeChain();
+                closeChain("the gateway stops");
             }
         }
     }
@@ -430,16 +430,16 @@ public final class CassandraTransferLedger implements TransferLedger {
      * head cannot be kept (the write fails), the chain is left as a chain without a kept head: nothing is lost, the
      * closing only adds a check.
      */
-    private void closeChain() {
+    private void closeChain(String why) {
         String closing = chain;
         chain = null;
         try {
             session.execute(closeChain.bind(headSequence, headHash, Instant.now(), ledger, chainNumber)
                     .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_QUORUM));
-            LOG.info("transfer ledger {}: chain {} closed at entry {} (its limit is {})", ledger, closing, headSequence, chainLimit);
+            LOG.info("transfer ledger {}: chain {} closed at entry {} ({})", ledger, closing, headSequence, why);
         } catch (RuntimeException e) {
-            LOG.warn("transfer ledger {}: chain {} reached its limit at entry {} but its head could not be kept ({}); it stays"
-                    + " without a kept head", ledger, closing, headSequence, e.toString());
+            LOG.warn("transfer ledger {}: chain {} could not be closed at entry {} ({}): its head could not be kept ({}); it stays"
+                    + " without a kept head", ledger, closing, headSequence, why, e.toString());
         }
     }
 

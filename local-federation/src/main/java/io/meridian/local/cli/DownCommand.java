@@ -31,7 +31,19 @@ final class DownCommand implements Callable<Integer> {
             Optional<ProcessHandle> live = up.liveProcess();
             if (live.isPresent()) {
                 System.out.println("asking meridian up (PID " + up.pid() + ") to stop its services...");
-                ProcessTermination.terminate(live.get(), Duration.ofSeconds(90));
+                // SIGTERM to meridian up alone: its shutdown stops the services in order, dependents first (a gateway
+                // while its Cassandra still runs). Signalling its descendants too would stop them all at once.
+                live.get().destroy();
+                try {
+                    live.get().onExit().get(90, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    System.err.println("meridian up (PID " + up.pid() + ") did not stop within 90 s; ending it and its services");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (live.get().isAlive() || live.get().descendants().anyMatch(ProcessHandle::isAlive)) {
+                    ProcessTermination.terminate(live.get(), Duration.ofSeconds(30));
+                }
             }
         }
         List<PidFile> ended = PidReaper.reapAll(state, Duration.ofSeconds(30));

@@ -1,6 +1,7 @@
 package io.meridian.local.cli;
 
 import io.meridian.local.keycloak.MeridianRealm;
+import io.meridian.local.process.ManagedProcess;
 import io.meridian.local.process.PidFile;
 import io.meridian.local.process.StateDirectory;
 import io.meridian.local.service.Backend;
@@ -98,13 +99,20 @@ final class UpCommand implements Callable<Integer> {
         PidFile.describe("meridian-up", ProcessHandle.current(), "meridian up", state.logFile("meridian-up"))
                 .write(StateFiles.upPid(state));
         CountDownLatch stopped = new CountDownLatch(1);
+        // this hook stops the services in order (gateways first, Keycloak last); the process reaper's own hook waits for it
+        CountDownLatch orderly = new CountDownLatch(1);
+        ManagedProcess.stoppedInOrderBy(orderly);
         Thread hook = new Thread(() -> {
-            out.println("\nstopping all services...");
-            long s0 = System.nanoTime();
-            federation.close();
-            deleteQuietly(state);
-            out.printf("stopped in %.1f s%n", (System.nanoTime() - s0) / 1e9);
-            stopped.countDown();
+            try {
+                out.println("\nstopping all services...");
+                long s0 = System.nanoTime();
+                federation.close();
+                deleteQuietly(state);
+                out.printf("stopped in %.1f s%n", (System.nanoTime() - s0) / 1e9);
+            } finally {
+                orderly.countDown();
+                stopped.countDown();
+            }
         }, "meridian-up-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 

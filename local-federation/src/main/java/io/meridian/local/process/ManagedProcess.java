@@ -27,6 +27,9 @@ public final class ManagedProcess {
     private static final System.Logger LOG = System.getLogger(ManagedProcess.class.getName());
     private static final Set<ManagedProcess> LIVE = ConcurrentHashMap.newKeySet();
     private static final Duration HOOK_GRACE = Duration.ofSeconds(20);
+    /** How long the reaper hook waits for an orderly stop under way ({@link #stoppedInOrderBy}) before ending the rest. */
+    private static final Duration ORDERLY_WAIT = Duration.ofMinutes(3);
+    private static volatile java.util.concurrent.CountDownLatch orderlyStop;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(ManagedProcess::stopAllLive, "meridian-process-reaper"));
@@ -154,7 +157,27 @@ public final class ManagedProcess {
         }
     }
 
+    /**
+     * Tells the reaper hook that this JVM stops its processes itself, in its own order (dependents first), in a shutdown
+     * hook of its own that counts {@code done} down when it has finished. The reaper, which would otherwise end every
+     * live process at once and so stop a store under a service still writing to it, then waits for that (at most
+     * {@link #ORDERLY_WAIT}) and ends only what is left.
+     */
+    public static void stoppedInOrderBy(java.util.concurrent.CountDownLatch done) {
+        orderlyStop = Objects.requireNonNull(done, "done must not be null");
+    }
+
     private static void stopAllLive() {
+        java.util.concurrent.CountDownLatch orderly = orderlyStop;
+        if (orderly != null) {
+            try {
+                if (!orderly.await(ORDERLY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "the orderly stop did not finish within " + ORDERLY_WAIT + "; ending what is left");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         // One thread per process, so a slow Cassandra does not delay the others' SIGTERM.
         java.util.List<Thread> stoppers = LIVE.stream()
                 .map(p -> new Thread(() -> p.stop(HOOK_GRACE), "meridian-stop-" + p.name()))

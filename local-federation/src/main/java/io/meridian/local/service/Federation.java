@@ -55,6 +55,8 @@ public final class Federation implements AutoCloseable {
     private final ServiceRegistry registry;
     private final int parallelism;
     private final Map<String, BackingService> running = new LinkedHashMap<>();
+    /** Each running service's start rank: {@link #close()} stops the later ranks first. */
+    private final Map<String, Integer> ranks = new java.util.HashMap<>();
 
     private Federation(ServiceContext context, ServiceRegistry registry, int parallelism) {
         this.context = context;
@@ -146,6 +148,7 @@ public final class Federation implements AutoCloseable {
         }
         synchronized (this) {
             running.put(p.name, p.service);
+            ranks.put(p.name, p.provider.startRank());
         }
         context.recordReady(p.name, p.service.endpoints());
         listener.ready(p.service, Duration.ofNanos(System.nanoTime() - t0));
@@ -181,27 +184,33 @@ public final class Federation implements AutoCloseable {
     }
 
     /**
-     * Stops every running service, all at once.
+     * Stops every running service: the services of one start rank at once, the highest rank first (the gateways, then the
+     * catalog, the region nodes, the stores and brokers, Keycloak), so that a service stopping can still finish its work
+     * with the ones it depends on (a region node its last Kafka commits and Cassandra writes, a gateway the head of its
+     * ledger chain). All of them at once, as before, stopped Cassandra under a gateway that was still writing.
      *
      * @throws IllegalStateException naming the services that could not be stopped
      */
     @Override
     public void close() {
-        List<BackingService> all;
+        java.util.TreeMap<Integer, List<BackingService>> byRank = new java.util.TreeMap<>(Comparator.reverseOrder());
         synchronized (this) {
-            all = new ArrayList<>(running.values());
+            running.forEach((name, s) -> byRank.computeIfAbsent(ranks.getOrDefault(name, 0), r -> new ArrayList<>()).add(s));
             running.clear();
+            ranks.clear();
         }
         List<String> errors = new ArrayList<>();
-        ProcessTermination.inParallel(all, s -> "meridian-stop-" + s.name(), s -> {
-            try {
-                s.stop();
-            } catch (RuntimeException e) {
-                synchronized (errors) {
-                    errors.add(s.name() + ": " + e.getMessage());
+        for (List<BackingService> wave : byRank.values()) {
+            ProcessTermination.inParallel(wave, s -> "meridian-stop-" + s.name(), s -> {
+                try {
+                    s.stop();
+                } catch (RuntimeException e) {
+                    synchronized (errors) {
+                        errors.add(s.name() + ": " + e.getMessage());
+                    }
                 }
-            }
-        });
+            });
+        }
         if (!errors.isEmpty()) {
             throw new IllegalStateException("services must stop, these did not: " + errors);
         }

@@ -31,6 +31,13 @@ public final class ServiceRegistry {
         return new ServiceRegistry(map);
     }
 
+    /** A registry of exactly these providers: for tests of the federation's life cycle with stand-in services. */
+    static ServiceRegistry of(java.util.List<ServiceProvider> providers) {
+        Map<String, ServiceProvider> map = new TreeMap<>();
+        providers.forEach(p -> map.put(p.kind(), p));
+        return new ServiceRegistry(map);
+    }
+
     public Optional<ServiceProvider> find(String kind) {
         return Optional.ofNullable(byKind.get(kind));
     }
